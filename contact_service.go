@@ -1,0 +1,529 @@
+package novatalks
+
+import (
+	"context"
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// StartConversation is the input of Service.StartConversation, the SDK's
+// "create conversation". Nil pointers are absent fields.
+type StartConversation struct {
+	InboxIdentifier      string
+	Name                 *string
+	Email                *string
+	PhoneNumber          *string
+	CustomAttributes     map[string]any
+	AdditionalAttributes map[string]any
+	PushToken            *string
+	// Message, when set, is the contact's first message.
+	Message *NewContactMessage
+}
+
+// NewContactMessage is a message a contact sends.
+type NewContactMessage struct {
+	Content string
+	EchoID  string
+	// HasAttachments is set when the request carried files; content may then be empty.
+	HasAttachments bool
+}
+
+// ConversationStarted is what StartConversation created.
+type ConversationStarted struct {
+	Contact      *Contact
+	ContactInbox *ContactInbox
+	Conversation *Conversation
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+
+func (s *Service) validateStart(in *StartConversation) error {
+	var v invalid
+	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
+		v.addf("name must be a non-empty string")
+	} else if utf8.RuneCountInString(*in.Name) > s.Limits.MaxNameChars {
+		v.addf("name must be at most %d characters", s.Limits.MaxNameChars)
+	}
+	if in.Email != nil {
+		if len(*in.Email) > s.Limits.MaxEmailChars {
+			v.addf("email must be at most %d characters", s.Limits.MaxEmailChars)
+		} else if a, err := mail.ParseAddress(*in.Email); err != nil || a.Address != *in.Email || !strings.Contains(a.Address, ".") {
+			v.addf("email must be a valid email address")
+		}
+	}
+	if in.PhoneNumber != nil && !e164.MatchString(*in.PhoneNumber) {
+		v.addf("phone_number must be in E.164 format, like +14155550100")
+	}
+	if jsonSize(in.CustomAttributes) > s.Limits.MaxCustomAttributesBytes {
+		v.addf("custom_attributes must be at most %d bytes as JSON", s.Limits.MaxCustomAttributesBytes)
+	}
+	if jsonSize(in.AdditionalAttributes) > s.Limits.MaxCustomAttributesBytes {
+		v.addf("additional_attributes must be at most %d bytes as JSON", s.Limits.MaxCustomAttributesBytes)
+	}
+	if in.PushToken != nil {
+		s.validatePushToken(&v, *in.PushToken)
+	}
+	if in.Message != nil {
+		s.validateContactMessage(&v, in.Message)
+	}
+	return v.err()
+}
+
+func (s *Service) validatePushToken(v *invalid, token string) {
+	if strings.TrimSpace(token) == "" || len(token) > s.Limits.MaxPushTokenChars {
+		v.addf("push_token must be a non-empty string of at most %d characters", s.Limits.MaxPushTokenChars)
+	}
+}
+
+func (s *Service) validateContactMessage(v *invalid, m *NewContactMessage) {
+	if strings.TrimSpace(m.EchoID) == "" {
+		v.addf("message.echo_id must be a non-empty string")
+	} else if utf8.RuneCountInString(m.EchoID) > s.Limits.MaxEchoIDChars {
+		v.addf("message.echo_id must be at most %d characters", s.Limits.MaxEchoIDChars)
+	}
+	if strings.TrimSpace(m.Content) == "" && !m.HasAttachments {
+		v.addf("message.content must not be empty unless the message has attachments")
+	} else if utf8.RuneCountInString(m.Content) > s.Limits.MaxContentChars {
+		v.addf("message.content must be at most %d characters", s.Limits.MaxContentChars)
+	}
+}
+
+// StartConversation creates a contact, its contact inbox (whose pubsub token is
+// the contact's credential) and a conversation, with an optional first message
+// and push token, all in one transaction. Without a first message the
+// conversation starts resolved, with no dialog.
+func (s *Service) StartConversation(ctx context.Context, in StartConversation) (*ConversationStarted, error) {
+	if err := s.validateStart(&in); err != nil {
+		return nil, err
+	}
+	inbox, err := s.SDKInbox(ctx, in.InboxIdentifier)
+	if err != nil {
+		return nil, err
+	}
+	var out ConversationStarted
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		now := s.now()
+		contact := &Contact{
+			AccountID: inbox.AccountID, Name: strings.TrimSpace(*in.Name), Email: in.Email, PhoneNumber: in.PhoneNumber,
+			Identifier: s.NewToken(), CustomAttributes: orEmpty(in.CustomAttributes),
+			AdditionalAttributes: orEmpty(in.AdditionalAttributes), CreatedAt: now, UpdatedAt: now,
+		}
+		if err := tx.CreateContact(ctx, contact); err != nil {
+			return err
+		}
+		ci := &ContactInbox{AccountID: inbox.AccountID, ContactID: contact.ID, InboxID: inbox.ID, PubsubToken: s.NewToken()}
+		if err := tx.CreateContactInbox(ctx, ci); err != nil {
+			return err
+		}
+		conv := &Conversation{
+			AccountID: inbox.AccountID, InboxID: inbox.ID, ContactID: contact.ID, ContactInboxID: ci.ID,
+			Status: StatusResolved, Substatus: SubstatusFor(StatusResolved, nil), Priority: 5,
+			AdditionalAttributes: map[string]any{"chatId": nil, "contactSource": "chat"},
+			CustomAttributes:     map[string]any{}, LastActivityAt: now, CreatedAt: now, UpdatedAt: now,
+		}
+		if err := tx.CreateConversation(ctx, conv); err != nil {
+			return err
+		}
+		ci.ConversationID = conv.ID
+		tx.Emit(Event{Type: EventContactCreated, AccountID: contact.AccountID, ContactID: contact.ID, Contact: contact})
+		created, err := tx.FindConversationByID(ctx, conv.AccountID, conv.ID)
+		if err != nil {
+			return err
+		}
+		tx.Emit(Event{Type: EventConversationCreated, AccountID: conv.AccountID, InboxID: conv.InboxID,
+			ConversationID: conv.ID, ContactID: contact.ID, Conversation: created})
+		if in.PushToken != nil {
+			if _, err := tx.AddPushToken(ctx, conv.ID, *in.PushToken, now); err != nil {
+				return err
+			}
+		}
+		if in.Message != nil {
+			sess := &ContactSession{ContactInbox: *ci, Contact: contact}
+			if _, err := s.addContactMessage(ctx, tx, sess, conv, in.Message); err != nil {
+				return err
+			}
+		}
+		out = ConversationStarted{Contact: contact, ContactInbox: ci, Conversation: conv}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// ContactConversation returns the session's conversation and its latest limit
+// messages visible to the contact, oldest first.
+func (s *Service) ContactConversation(ctx context.Context, sess *ContactSession, limit int) (*Conversation, []*Message, error) {
+	conv, err := s.Store.FindConversationByID(ctx, sess.AccountID, sess.ConversationID)
+	if err != nil {
+		return nil, nil, err
+	}
+	msgs, err := s.ContactMessages(ctx, sess, MessageFilter{Limit: limit})
+	if err != nil {
+		return nil, nil, err
+	}
+	return conv, msgs, nil
+}
+
+// ContactMessages lists the messages of the session's conversation that the
+// contact may see. At most one of Before, After and UpdatedAfter may be set;
+// Limit 0 means DefaultMessageLimit and larger than MaxMessageLimit is capped.
+func (s *Service) ContactMessages(ctx context.Context, sess *ContactSession, f MessageFilter) ([]*Message, error) {
+	set := 0
+	for _, isSet := range []bool{f.Before != nil, f.After != nil, f.UpdatedAfter != nil} {
+		if isSet {
+			set++
+		}
+	}
+	if set > 1 {
+		return nil, Errorf(EINVALID, "use only one of before, after and updated_at")
+	}
+	if f.Limit < 0 {
+		return nil, Errorf(EINVALID, "limit must be a positive integer")
+	} else if f.Limit == 0 {
+		f.Limit = DefaultMessageLimit
+	} else if f.Limit > MaxMessageLimit {
+		f.Limit = MaxMessageLimit
+	}
+	f.ConversationID = sess.ConversationID
+	f.ForContact = true
+	return s.Store.FindMessages(ctx, f)
+}
+
+// SendContactMessage adds a message from the session's contact. A message whose
+// echo_id the conversation already has is not created again (the call succeeds
+// and returns the existing message), so retried requests are safe. Reply
+// markers make it a reply. A message to a resolved or snoozed conversation
+// reopens it (a resolved one in a new dialog).
+func (s *Service) SendContactMessage(ctx context.Context, sess *ContactSession, in NewContactMessage) (*Message, error) {
+	var v invalid
+	s.validateContactMessage(&v, &in)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var out *Message
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		conv, err := tx.LockConversation(ctx, sess.AccountID, sess.ConversationID)
+		if err != nil {
+			return err
+		}
+		out, err = s.addContactMessage(ctx, tx, sess, conv, &in)
+		return err
+	})
+	return out, err
+}
+
+// addContactMessage is SendContactMessage inside a transaction holding conv.
+func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, in *NewContactMessage) (*Message, error) {
+	if in.EchoID != "" {
+		if existing, err := tx.FindMessageByEchoID(ctx, conv.ID, in.EchoID); err == nil {
+			return existing, nil
+		} else if !isNotFound(err) {
+			return nil, err
+		}
+	}
+	content := in.Content
+	var attrs = map[string]any{}
+	var replyTo *int64
+	if id, text, ok, err := ParseReplyMarkers(content); err != nil {
+		return nil, err
+	} else if ok {
+		replied, err := tx.FindMessageByID(ctx, conv.ID, id)
+		if err != nil || !replied.VisibleToContact() {
+			return nil, &Error{Code: EINVALID, Message: "the replied message does not exist in this conversation"}
+		}
+		content, replyTo = text, &id
+		attrs["in_reply_to"] = id
+	}
+	var c *string
+	if content != "" {
+		c = &content
+	}
+	echo := in.EchoID
+	return s.insertContactMessage(ctx, tx, sess, conv, c, attrs, replyTo, &echo)
+}
+
+// insertContactMessage reopens conv if needed, inserts an incoming message
+// and emits message.created.
+func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, content *string, attrs map[string]any, replyTo *int64, echoID *string) (*Message, error) {
+	if conv.Status == StatusResolved || conv.Status == StatusSnoozed {
+		if err := s.changeStatus(ctx, tx, conv, StatusOpen, nil); err != nil {
+			return nil, err
+		}
+	}
+	if echoID != nil && *echoID == "" {
+		echoID = nil
+	}
+	at := s.stamp(conv)
+	contactID := sess.ContactID
+	m := &Message{
+		AccountID: conv.AccountID, InboxID: conv.InboxID, ConversationID: conv.ID, DialogID: conv.DialogID,
+		MessageType: MessageIncoming, ContentType: ContentText, Content: content, ContentAttributes: attrs,
+		Status: MessageSent, SenderType: SenderContact, SenderID: &contactID, EchoID: echoID,
+		ReplyToID: replyTo, CreatedAt: at, UpdatedAt: at,
+	}
+	if err := tx.CreateMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	conv.LastActivityAt = at
+	if err := tx.UpdateConversation(ctx, conv); err != nil {
+		return nil, err
+	}
+	return emitMessage(ctx, tx, EventMessageCreated, conv, m.ID)
+}
+
+// contactMessageUpdate runs fn on message id of the session's conversation in a
+// transaction holding the conversation. Messages the contact may not see are
+// ENOTFOUND.
+func (s *Service) contactMessageUpdate(ctx context.Context, sess *ContactSession, id int64, fn func(tx Tx, conv *Conversation, m *Message) error) error {
+	return s.Store.Update(ctx, func(tx Tx) error {
+		conv, err := tx.LockConversation(ctx, sess.AccountID, sess.ConversationID)
+		if err != nil {
+			return err
+		}
+		m, err := s.findContactMessage(ctx, tx, conv.ID, id)
+		if err != nil {
+			return err
+		}
+		return fn(tx, conv, m)
+	})
+}
+
+func (s *Service) findContactMessage(ctx context.Context, r Reader, conversationID, id int64) (*Message, error) {
+	m, err := r.FindMessageByID(ctx, conversationID, id)
+	if err != nil || !m.VisibleToContact() {
+		return nil, notFoundUnlessInternal(err, "message not found")
+	}
+	return m, nil
+}
+
+// UpdateMessageStatus sets the delivery status of messages of the session's
+// conversation. A status never moves backwards (sent < failed < delivered <
+// seen); unchanged and deleted messages emit nothing. If any ID is not a
+// message the contact can see, the whole call is ENOTFOUND and changes nothing.
+func (s *Service) UpdateMessageStatus(ctx context.Context, sess *ContactSession, status string, ids []int64) error {
+	var v invalid
+	if !ValidMessageStatus(status) {
+		v.addf("status must be one of the following values: sent, delivered, seen, failed")
+	}
+	if len(ids) == 0 {
+		v.addf("messageIds must be a non-empty array of message ids")
+	} else if len(ids) > s.Limits.MaxStatusIDs {
+		v.addf("messageIds must hold at most %d ids", s.Limits.MaxStatusIDs)
+	}
+	for _, id := range ids {
+		if id <= 0 {
+			v.addf("messageIds must hold positive integers")
+			break
+		}
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, func(tx Tx) error {
+		conv, err := tx.LockConversation(ctx, sess.AccountID, sess.ConversationID)
+		if err != nil {
+			return err
+		}
+		seen := map[int64]bool{}
+		var msgs []*Message
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			m, err := s.findContactMessage(ctx, tx, conv.ID, id)
+			if err != nil {
+				return notFoundUnlessInternal(err, "message "+strconv.FormatInt(id, 10)+" not found")
+			}
+			msgs = append(msgs, m)
+		}
+		for _, m := range msgs {
+			if m.DeletedAt != nil || statusRank[status] <= statusRank[m.Status] {
+				continue
+			}
+			m.Status = status
+			m.UpdatedAt = s.stamp(conv)
+			if err := tx.UpdateMessage(ctx, m); err != nil {
+				return err
+			}
+			if _, err := emitMessage(ctx, tx, EventMessageUpdated, conv, m.ID); err != nil {
+				return err
+			}
+		}
+		if status == MessageSeen {
+			now := s.now()
+			conv.ContactLastSeenAt = &now
+		}
+		return tx.UpdateConversation(ctx, conv)
+	})
+}
+
+// AnswerInteractive records the contact's answer to an interactive message:
+// for quick_reply one of the buttons' values, for card the value of a postback
+// button, for feedback any text. The message's selected_value is set and
+// message.updated emitted; for quick_reply and card the answer also becomes an
+// incoming message with the button's title, in_reply_to and submitted_value.
+// Answering again with the same value changes nothing.
+func (s *Service) AnswerInteractive(ctx context.Context, sess *ContactSession, id int64, value string) error {
+	return s.contactMessageUpdate(ctx, sess, id, func(tx Tx, conv *Conversation, m *Message) error {
+		if m.DeletedAt != nil {
+			return Errorf(EINVALID, "message %d is deleted", id)
+		}
+		if m.MessageType != MessageOutgoing || !IsInteractive(m.ContentType) {
+			return Errorf(EINVALID, "message %d is not an interactive message", id)
+		}
+		in := ParseInteractive(m.ContentAttributes)
+		var title string
+		switch m.ContentType {
+		case ContentFeedback:
+			if strings.TrimSpace(value) == "" || utf8.RuneCountInString(value) > s.Limits.MaxFeedbackChars {
+				return Errorf(EINVALID, "selected_content_attribute_value must be a non-empty string of at most %d characters", s.Limits.MaxFeedbackChars)
+			}
+		default:
+			for _, b := range in.Buttons {
+				if b.Value == value && (m.ContentType == ContentQuickReply || b.Type == ButtonPostback) {
+					title = b.Title
+					break
+				}
+			}
+			if title == "" {
+				return Errorf(EINVALID, "selected_content_attribute_value must be the value of one of the message's buttons")
+			}
+		}
+		if in.SelectedValue != nil && *in.SelectedValue == value {
+			return nil
+		}
+		attrs := make(map[string]any, len(m.ContentAttributes)+1)
+		for k, v := range m.ContentAttributes {
+			attrs[k] = v
+		}
+		attrs["selected_value"] = value
+		m.ContentAttributes = attrs
+		m.UpdatedAt = s.stamp(conv)
+		if err := tx.UpdateMessage(ctx, m); err != nil {
+			return err
+		}
+		if _, err := emitMessage(ctx, tx, EventMessageUpdated, conv, m.ID); err != nil {
+			return err
+		}
+		if m.ContentType == ContentFeedback {
+			return tx.UpdateConversation(ctx, conv)
+		}
+		answer := map[string]any{"in_reply_to": m.ID, "submitted_value": value}
+		_, err := s.insertContactMessage(ctx, tx, sess, conv, &title, answer, &m.ID, nil)
+		return err
+	})
+}
+
+// DeleteContactMessage turns one of the contact's own messages into a
+// tombstone (content and attachments removed, deleted_at set) and emits
+// message.deleted. Others' messages are EFORBIDDEN; deleting a tombstone again
+// succeeds and emits nothing.
+func (s *Service) DeleteContactMessage(ctx context.Context, sess *ContactSession, id int64) error {
+	return s.contactMessageUpdate(ctx, sess, id, func(tx Tx, conv *Conversation, m *Message) error {
+		if m.SenderType != SenderContact || m.SenderID == nil || *m.SenderID != sess.ContactID {
+			return Errorf(EFORBIDDEN, "you can only delete your own messages")
+		}
+		if m.DeletedAt != nil {
+			return nil
+		}
+		at := s.stamp(conv)
+		m.Content, m.DeletedAt, m.UpdatedAt, m.Attachments = nil, &at, at, nil
+		if err := tx.UpdateMessage(ctx, m); err != nil {
+			return err
+		}
+		if err := tx.UpdateConversation(ctx, conv); err != nil {
+			return err
+		}
+		_, err := emitMessage(ctx, tx, EventMessageDeleted, conv, m.ID)
+		return err
+	})
+}
+
+// ReactAsContact sets (or with nil removes) the contact's reaction on a message
+// of its conversation and emits message.reaction_updated when that changes
+// anything. Only the documented emoji are accepted; deleted messages are EINVALID.
+func (s *Service) ReactAsContact(ctx context.Context, sess *ContactSession, id int64, reaction *string) error {
+	var emoji string
+	if reaction != nil {
+		var ok bool
+		if emoji, ok = NormalizeReaction(*reaction); !ok {
+			return Errorf(EINVALID, "reaction must be one of the documented emoji or null")
+		}
+	}
+	return s.contactMessageUpdate(ctx, sess, id, func(tx Tx, conv *Conversation, m *Message) error {
+		if m.DeletedAt != nil {
+			return Errorf(EINVALID, "message %d is deleted", id)
+		}
+		return s.react(ctx, tx, conv, m, SenderContact, sess.ContactID, emoji)
+	})
+}
+
+// react sets (emoji != "") or removes the reaction of a sender and emits
+// message.reaction_updated if that changed anything.
+func (s *Service) react(ctx context.Context, tx Tx, conv *Conversation, m *Message, senderType string, senderID int64, emoji string) error {
+	var current string
+	for _, r := range m.Reactions {
+		if r.SenderType == senderType && r.SenderID == senderID {
+			current = r.Content
+		}
+	}
+	if current == emoji {
+		return nil
+	}
+	at := s.stamp(conv)
+	if emoji == "" {
+		if _, err := tx.DeleteReaction(ctx, m.ID, senderType, senderID); err != nil {
+			return err
+		}
+	} else if err := tx.SetReaction(ctx, &Reaction{MessageID: m.ID, Content: emoji, SenderType: senderType, SenderID: senderID, CreatedAt: at}); err != nil {
+		return err
+	}
+	m.UpdatedAt = at
+	if err := tx.UpdateMessage(ctx, m); err != nil {
+		return err
+	}
+	if err := tx.UpdateConversation(ctx, conv); err != nil {
+		return err
+	}
+	_, err := emitMessage(ctx, tx, EventReactionUpdated, conv, m.ID)
+	return err
+}
+
+// AddPushToken registers a device push token on the session's conversation.
+// Registering a token again changes nothing.
+func (s *Service) AddPushToken(ctx context.Context, sess *ContactSession, token string) error {
+	var v invalid
+	s.validatePushToken(&v, token)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, func(tx Tx) error {
+		_, err := tx.AddPushToken(ctx, sess.ConversationID, token, s.now())
+		return err
+	})
+}
+
+// DeletePushToken removes a push token from the session's conversation; a
+// token that is not registered there is ENOTFOUND.
+func (s *Service) DeletePushToken(ctx context.Context, sess *ContactSession, token string) error {
+	return s.Store.Update(ctx, func(tx Tx) error {
+		removed, err := tx.DeletePushToken(ctx, sess.ConversationID, token)
+		if err == nil && !removed {
+			err = Errorf(ENOTFOUND, "push token not found")
+		}
+		return err
+	})
+}

@@ -1,0 +1,16 @@
+// Package novatalks is the domain of the NovaTalks chat server: accounts, inboxes,
+// contacts, conversations with their dialogs, messages, reactions and the events
+// every change emits.
+//
+// The package holds the types and all the rules. Storage is behind the [Store]
+// interface (implemented by package sqlite), delivery of events behind
+// [EventPublisher] (the realtime hub), and the HTTP APIs call [Service] only.
+// It imports nothing from the rest of the module and nothing heavy, so every
+// adapter can depend on it and it depends on none of them.
+//
+// Every state change runs in one [Store.Update] transaction. Events emitted
+// inside it with [Tx.Emit] are handed to the publisher only after the
+// transaction has committed, and in commit order, so that a subscriber never
+// sees a change that was rolled back and sees the changes of one conversation in
+// the order they were made.
+package novatalks

@@ -1,0 +1,74 @@
+package novatalks
+
+// EventType names a domain event. The names are the realtime event names of the
+// SDK documentation where one exists.
+type EventType string
+
+// Event types.
+const (
+	EventMessageCreated        EventType = "message.created"
+	EventMessageUpdated        EventType = "message.updated"
+	EventMessageDeleted        EventType = "message.deleted"
+	EventReactionUpdated       EventType = "message.reaction_updated"
+	EventConversationStatus    EventType = "conversation.status_changed"
+	EventConversationCreated   EventType = "conversation.created"
+	EventConversationUpdated   EventType = "conversation.updated"
+	EventContactCreated        EventType = "contact.created"
+	EventTyping                EventType = "typing"
+	EventPushTokenRegistered   EventType = "push_token.registered"
+	EventPushTokenUnregistered EventType = "push_token.unregistered"
+)
+
+// Event is one change, emitted once after the transaction that made it
+// committed. AccountID and ConversationID route it: agents of the account get
+// every event of it, the contact of the conversation only those for which
+// VisibleToContact is true.
+type Event struct {
+	Type           EventType
+	AccountID      int64
+	InboxID        int64
+	ConversationID int64
+	ContactID      int64
+
+	// Exactly the fields the type needs are set: Message for message events
+	// (with Reactions for reaction updates), Conversation for conversation
+	// events, Contact for contact events, Typing for typing.
+	Message      *Message
+	Conversation *Conversation
+	Contact      *Contact
+	Typing       *Typing
+}
+
+// VisibleToContact reports whether the contact of the event's conversation may
+// receive it. Private notes and activity messages never reach a contact.
+func (e *Event) VisibleToContact() bool {
+	switch e.Type {
+	case EventMessageCreated, EventMessageUpdated, EventMessageDeleted, EventReactionUpdated:
+		return e.Message != nil && e.Message.VisibleToContact()
+	case EventConversationStatus:
+		return true
+	case EventTyping:
+		return e.Typing != nil && e.Typing.SenderType != SenderContact
+	}
+	return false
+}
+
+// Typing says that someone is typing in a conversation (or stopped: On false).
+type Typing struct {
+	SenderType string
+	Sender     *Sender
+	On         bool
+	Private    bool
+}
+
+// EventPublisher receives committed events in commit order. Publish must not
+// block on slow consumers: implementations queue, drop or disconnect instead.
+type EventPublisher interface {
+	Publish(events ...Event)
+}
+
+// EventPublisherFunc adapts a function to EventPublisher.
+type EventPublisherFunc func(events ...Event)
+
+// Publish calls f(events...).
+func (f EventPublisherFunc) Publish(events ...Event) { f(events...) }

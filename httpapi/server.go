@@ -1,0 +1,178 @@
+// Package httpapi serves novatalks over HTTP: the SDK API of the contact side,
+// health and readiness probes and Prometheus metrics. Handlers decode and
+// validate the wire format, call novatalks.Service and render the result; they
+// hold no rules of their own and never touch storage.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/novatalks/novatalks"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Server is the HTTP front of novatalks. Build it with NewServer; it is safe for
+// concurrent use.
+type Server struct {
+	service   *novatalks.Service
+	logger    *slog.Logger
+	metrics   *metrics
+	publicURL string
+	ready     func(context.Context) error
+	draining  atomic.Bool
+	mux       *http.ServeMux
+}
+
+// Config holds what NewServer needs beyond the service.
+type Config struct {
+	Logger *slog.Logger
+	// PublicURL is the absolute base URL clients reach the server at, used to
+	// build absolute links (the WebSocket URL in the settings).
+	PublicURL string
+	// Registerer receives the HTTP metrics; nil registers nothing.
+	Registerer prometheus.Registerer
+	// MetricsHandler serves GET /metrics; nil leaves the route out.
+	MetricsHandler http.Handler
+	// Ready reports whether dependencies (the database) answer, for /readyz.
+	Ready func(context.Context) error
+}
+
+// NewServer returns a Server for service with every route registered.
+func NewServer(service *novatalks.Service, cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		service: service, logger: cfg.Logger, metrics: newMetrics(cfg.Registerer),
+		publicURL: strings.TrimRight(cfg.PublicURL, "/"), ready: cfg.Ready, mux: http.NewServeMux(),
+	}
+	s.routes(cfg.MetricsHandler)
+	return s
+}
+
+// Handle registers an extra handler on the server's mux, for features wired
+// in by cmd (the WebSocket gateway, for one). Requests to it get the same
+// middleware as every other route.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// SetDraining makes /readyz fail, so that load balancers stop sending new
+// requests while the server shuts down.
+func (s *Server) SetDraining() { s.draining.Store(true) }
+
+func (s *Server) routes(metricsHandler http.Handler) {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", s.handleReady)
+	if metricsHandler != nil {
+		s.mux.Handle("GET /metrics", metricsHandler)
+	}
+	s.sdkRoutes()
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	status, body := http.StatusOK, map[string]string{"status": "ready"}
+	if s.draining.Load() {
+		status, body = http.StatusServiceUnavailable, map[string]string{"status": "shutting down"}
+	} else if s.ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
+			s.logger.Warn("not ready", "err", err)
+			status, body = http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"}
+		}
+	}
+	writeJSON(w, status, body)
+}
+
+// ServeHTTP implements http.Handler: request id, panic recovery, metrics and an
+// access log around the routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if !validRequestID(id) {
+		id = newRequestID()
+	}
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	w.Header().Set("X-Request-Id", id)
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.logger.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
+			if !rec.wrote {
+				s.writeError(rec, r, novatalks.Errorf(novatalks.EINTERNAL, "panic"))
+			}
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		s.metrics.observe(route, r.Method, rec.status, elapsed)
+		if route != "GET /metrics" && route != "GET /healthz" && route != "GET /readyz" {
+			s.logger.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+				"route", route, "status", rec.status, "duration_ms", elapsed.Milliseconds())
+		}
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+type requestIDKey struct{}
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// validRequestID accepts a client's X-Request-Id only when it is short and
+// plain, so that it cannot forge log lines.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (WebSocket hijack).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -1,0 +1,80 @@
+// Package app assembles a novatalks server from its pieces: the store, the
+// domain service and the HTTP server. It is the wiring of cmd/novatalks, kept
+// in its own package so that end-to-end tests run exactly the server the
+// binary runs.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/httpapi"
+	"github.com/novatalks/novatalks/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config is what a server is built from.
+type Config struct {
+	// DataDir holds the SQLite database.
+	DataDir string
+	// PublicURL is the absolute URL clients reach the server at.
+	PublicURL string
+	// AdminToken is the administrator's API token on a fresh database; empty
+	// means a random one.
+	AdminToken string
+	Logger     *slog.Logger
+	// Publisher, when set, also receives every committed event (tests use it
+	// to observe events).
+	Publisher novatalks.EventPublisher
+}
+
+// App is a wired server. Serve App.Handler with an http.Server; after that
+// server has shut down, call Close.
+type App struct {
+	DB        *sqlite.DB
+	Service   *novatalks.Service
+	Server    *httpapi.Server
+	Registry  *prometheus.Registry
+	Bootstrap *novatalks.Bootstrap
+}
+
+// New opens the store in cfg.DataDir (creating and migrating it as needed),
+// bootstraps a fresh database and builds the HTTP server.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "novatalks.db"), cfg.Publisher, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	service := novatalks.NewService(db)
+	boot, err := service.Bootstrap(ctx, cfg.AdminToken)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	server := httpapi.NewServer(service, httpapi.Config{
+		Logger: cfg.Logger, PublicURL: cfg.PublicURL, Registerer: registry,
+		MetricsHandler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ready: db.Ping,
+	})
+	return &App{DB: db, Service: service, Server: server, Registry: registry, Bootstrap: boot}, nil
+}
+
+// Handler returns the HTTP handler of every route.
+func (a *App) Handler() http.Handler { return a.Server }
+
+// Close releases what New opened. Call it after the HTTP server has stopped.
+func (a *App) Close() error { return a.DB.Close() }

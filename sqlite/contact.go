@@ -1,0 +1,111 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/novatalks/novatalks"
+)
+
+// FindContactByID implements novatalks.Reader.
+func (r reader) FindContactByID(ctx context.Context, accountID, id int64) (*novatalks.Contact, error) {
+	var c novatalks.Contact
+	var email, phone sql.NullString
+	var custom, additional string
+	var created, updated int64
+	err := r.q.QueryRowContext(ctx, `SELECT id, account_id, name, email, phone_number, identifier,
+		custom_attributes, additional_attributes, created_at, updated_at
+		FROM contacts WHERE account_id = ? AND id = ?`, accountID, id).Scan(
+		&c.ID, &c.AccountID, &c.Name, &email, &phone, &c.Identifier, &custom, &additional, &created, &updated)
+	if err != nil {
+		return nil, notFound(err, "contact")
+	}
+	c.Email, c.PhoneNumber = nullString(email), nullString(phone)
+	c.CustomAttributes, c.AdditionalAttributes = jsonMap(custom), jsonMap(additional)
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return &c, nil
+}
+
+// CreateContact implements novatalks.Tx.
+func (t *tx) CreateContact(ctx context.Context, c *novatalks.Contact) error {
+	custom, err := jsonText(c.CustomAttributes)
+	if err != nil {
+		return err
+	}
+	additional, err := jsonText(c.AdditionalAttributes)
+	if err != nil {
+		return err
+	}
+	res, err := t.q.ExecContext(ctx, `INSERT INTO contacts (account_id, name, email, phone_number, identifier,
+		custom_attributes, additional_attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.AccountID, c.Name, c.Email, c.PhoneNumber, c.Identifier, custom, additional, ms(c.CreatedAt), ms(c.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	c.ID, err = res.LastInsertId()
+	return err
+}
+
+// FindContactInboxByTokenHash implements novatalks.Reader.
+func (r reader) FindContactInboxByTokenHash(ctx context.Context, hash string) (*novatalks.ContactInbox, error) {
+	var ci novatalks.ContactInbox
+	err := r.q.QueryRowContext(ctx, `SELECT ci.id, ci.account_id, ci.contact_id, ci.inbox_id, c.id, ci.pubsub_token
+		FROM contact_inboxes ci JOIN conversations c ON c.contact_inbox_id = ci.id
+		WHERE ci.pubsub_token_hash = ?`, hash).Scan(
+		&ci.ID, &ci.AccountID, &ci.ContactID, &ci.InboxID, &ci.ConversationID, &ci.PubsubToken)
+	if err != nil {
+		return nil, notFound(err, "contact inbox")
+	}
+	return &ci, nil
+}
+
+// CreateContactInbox implements novatalks.Tx.
+func (t *tx) CreateContactInbox(ctx context.Context, ci *novatalks.ContactInbox) error {
+	res, err := t.q.ExecContext(ctx, `INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, pubsub_token, pubsub_token_hash)
+		VALUES (?, ?, ?, ?, ?)`, ci.AccountID, ci.ContactID, ci.InboxID, ci.PubsubToken, novatalks.HashToken(ci.PubsubToken))
+	if err != nil {
+		return err
+	}
+	ci.ID, err = res.LastInsertId()
+	return err
+}
+
+// AddPushToken implements novatalks.Tx.
+func (t *tx) AddPushToken(ctx context.Context, conversationID int64, token string, at time.Time) (bool, error) {
+	res, err := t.q.ExecContext(ctx, `INSERT INTO push_tokens (conversation_id, token, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (conversation_id, token) DO NOTHING`, conversationID, token, ms(at))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// DeletePushToken implements novatalks.Tx.
+func (t *tx) DeletePushToken(ctx context.Context, conversationID int64, token string) (bool, error) {
+	res, err := t.q.ExecContext(ctx, `DELETE FROM push_tokens WHERE conversation_id = ? AND token = ?`, conversationID, token)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// FindPushTokens implements novatalks.Reader.
+func (r reader) FindPushTokens(ctx context.Context, conversationID int64) ([]string, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT token FROM push_tokens WHERE conversation_id = ? ORDER BY id`, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	tokens := []string{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		tokens = append(tokens, s)
+	}
+	return tokens, rows.Err()
+}

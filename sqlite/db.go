@@ -1,0 +1,325 @@
+// Package sqlite implements novatalks.Store on an embedded SQLite database
+// (modernc.org/sqlite, pure Go) in WAL mode.
+//
+// # Writes
+//
+// SQLite allows one writer at a time, so the DB has exactly one write
+// connection, owned by one goroutine. Update queues its function to that
+// goroutine, which takes every function waiting (up to MaxBatch), runs each in
+// its own SAVEPOINT inside one transaction and commits once: a function that
+// fails rolls back only its savepoint, the others still commit. This group
+// commit turns many small transactions into one fsync. After the commit the
+// events each function emitted are handed to the publisher, function by
+// function in the order they ran, which is the commit order; only then does
+// Update return. A process crash therefore never loses a change whose Update
+// returned (synchronous=FULL), and never publishes one that was rolled back.
+//
+// # Reads
+//
+// Reads outside a transaction use a separate pool of read-only connections,
+// which WAL lets run alongside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/novatalks/novatalks"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// MaxBatch is the most transactions one group commit holds.
+const MaxBatch = 256
+
+// DB is a novatalks.Store on one SQLite file. It is safe for concurrent use.
+type DB struct {
+	reader
+	path      string
+	readDB    *sql.DB
+	writeDB   *sql.DB
+	publisher novatalks.EventPublisher
+	logger    *slog.Logger
+
+	requests chan *request
+	mu       sync.RWMutex // guards closed against Update
+	closed   bool
+	done     chan struct{}
+}
+
+var _ novatalks.Store = (*DB)(nil)
+
+// request is one queued Update.
+type request struct {
+	ctx    context.Context
+	fn     func(novatalks.Tx) error
+	events []novatalks.Event
+	err    error
+	done   chan struct{}
+}
+
+// Open opens (creating if needed) the database at path, applies the embedded
+// migrations and starts the writer. Committed events go to publisher, which
+// may be nil.
+func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, logger *slog.Logger) (*DB, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create database folder: %w", err)
+	}
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	writeDB, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	writeDB.SetMaxOpenConns(1)
+	writeDB.SetMaxIdleConns(1)
+	writeDB.SetConnMaxLifetime(0)
+	if err := writeDB.PingContext(ctx); err != nil {
+		writeDB.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := migrate(ctx, writeDB); err != nil {
+		writeDB.Close()
+		return nil, err
+	}
+	readDB, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		writeDB.Close()
+		return nil, err
+	}
+	readDB.SetMaxOpenConns(8)
+	readDB.SetMaxIdleConns(8)
+	db := &DB{
+		reader: reader{q: readDB}, path: path, readDB: readDB, writeDB: writeDB,
+		publisher: publisher, logger: logger,
+		requests: make(chan *request, MaxBatch), done: make(chan struct{}),
+	}
+	go db.writer()
+	return db, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db, mustSub(migrations, "migrations"))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+// Path returns the database file.
+func (db *DB) Path() string { return db.path }
+
+// Ping checks that the database answers, for readiness probes.
+func (db *DB) Ping(ctx context.Context) error { return db.readDB.PingContext(ctx) }
+
+// Close stops accepting updates, waits for queued ones to finish and closes the
+// database.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if !db.closed {
+		db.closed = true
+		close(db.requests)
+	}
+	db.mu.Unlock()
+	<-db.done
+	return errors.Join(db.readDB.Close(), db.writeDB.Close())
+}
+
+// Update implements novatalks.Store. Once fn has been queued Update waits for
+// the outcome even if ctx ends, so that its result always says whether the
+// change was committed.
+func (db *DB) Update(ctx context.Context, fn func(novatalks.Tx) error) error {
+	req := &request{ctx: ctx, fn: fn, done: make(chan struct{})}
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return novatalks.Errorf(novatalks.EUNSUPPORTED, "the server is shutting down")
+	}
+	select {
+	case db.requests <- req:
+	case <-ctx.Done():
+		db.mu.RUnlock()
+		return ctx.Err()
+	}
+	db.mu.RUnlock()
+	<-req.done
+	return req.err
+}
+
+func (db *DB) writer() {
+	defer close(db.done)
+	batch := make([]*request, 0, MaxBatch)
+	for req := range db.requests {
+		batch = append(batch[:0], req)
+	fill:
+		for len(batch) < MaxBatch {
+			select {
+			case r, ok := <-db.requests:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		db.commit(batch)
+	}
+}
+
+// commit runs a batch in one transaction and completes every request in it.
+func (db *DB) commit(batch []*request) {
+	ctx := context.Background()
+	fail := func(err error) {
+		for _, r := range batch {
+			if r.err == nil {
+				r.err = err
+			}
+			r.events = nil
+			close(r.done)
+		}
+	}
+	sqlTx, err := db.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		fail(fmt.Errorf("begin: %w", err))
+		return
+	}
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT request"); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("savepoint: %w", err))
+			return
+		}
+		t := &tx{reader: reader{q: uncancelable{sqlTx}}}
+		r.err = run(r.fn, t, db.logger)
+		if r.err != nil {
+			_, err = sqlTx.ExecContext(ctx, "ROLLBACK TO request")
+		} else {
+			r.events = t.events
+		}
+		if err == nil {
+			_, err = sqlTx.ExecContext(ctx, "RELEASE request")
+		}
+		if err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		fail(fmt.Errorf("commit: %w", err))
+		return
+	}
+	for _, r := range batch {
+		if r.err == nil && len(r.events) > 0 && db.publisher != nil {
+			db.publisher.Publish(r.events...)
+		}
+		r.events = nil
+		close(r.done)
+	}
+}
+
+// run calls fn, turning a panic into an internal error so that one bad request
+// cannot take the writer down.
+func run(fn func(novatalks.Tx) error, t *tx, logger *slog.Logger) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			logger.Error("panic in transaction", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic in transaction: %v", p)
+		}
+	}()
+	return fn(t)
+}
+
+// querier is what reads and writes run on: the read pool or the write transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// uncancelable runs statements of the shared write transaction without the
+// caller's cancellation: interrupting SQLite mid-statement would roll back the
+// whole batch, not only the caller's part of it.
+type uncancelable struct{ q querier }
+
+func (u uncancelable) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return u.q.ExecContext(context.WithoutCancel(ctx), query, args...)
+}
+func (u uncancelable) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return u.q.QueryContext(context.WithoutCancel(ctx), query, args...)
+}
+func (u uncancelable) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return u.q.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+}
+
+// reader implements novatalks.Reader on a querier.
+type reader struct{ q querier }
+
+// tx implements novatalks.Tx inside the writer's transaction.
+type tx struct {
+	reader
+	events []novatalks.Event
+}
+
+var _ novatalks.Tx = (*tx)(nil)
+
+// Emit implements novatalks.Tx.
+func (t *tx) Emit(e novatalks.Event) { t.events = append(t.events, e) }
+
+// notFound converts sql.ErrNoRows to an ENOTFOUND error.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return novatalks.Errorf(novatalks.ENOTFOUND, "%s not found", what)
+	}
+	return err
+}
+
+// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+// ms and the helpers below convert between domain times and the INTEGER Unix
+// milliseconds the schema stores.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func msPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
