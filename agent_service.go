@@ -1,0 +1,209 @@
+package novatalks
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Actor is who acts on the agent side: an agent (User) or an agent bot.
+type Actor struct {
+	Type      string // SenderUser or SenderAgentBot
+	ID        int64
+	AccountID int64
+	Name      string
+}
+
+// UserActor returns the actor for an agent.
+func UserActor(u *User) Actor {
+	return Actor{Type: SenderUser, ID: u.ID, AccountID: u.AccountID, Name: u.Name}
+}
+
+// NewAgentMessage is a message an agent or bot sends.
+type NewAgentMessage struct {
+	Content           *string
+	ContentType       string // text (default), card, quick_reply or feedback
+	ContentAttributes map[string]any
+	Private           bool
+	EchoID            string
+}
+
+// SendAgentMessage adds an outgoing message (or, with Private, a private note
+// that contacts never see) from actor to a conversation of the actor's
+// account. content_attributes.in_reply_to makes it a reply to a message of
+// the same conversation; interactive content types are validated. An echo_id
+// the conversation already has returns the existing message.
+func (s *Service) SendAgentMessage(ctx context.Context, actor Actor, conversationID int64, in NewAgentMessage) (*Message, error) {
+	if in.ContentType == "" {
+		in.ContentType = ContentText
+	}
+	attrs := orEmpty(in.ContentAttributes)
+	var v invalid
+	switch {
+	case in.ContentType != ContentText && !IsInteractive(in.ContentType):
+		v.addf("content_type must be one of text, card, quick_reply, feedback")
+	case in.Content == nil || strings.TrimSpace(*in.Content) == "":
+		v.addf("content must not be empty")
+	case utf8.RuneCountInString(*in.Content) > s.Limits.MaxContentChars:
+		v.addf("content must be at most %d characters", s.Limits.MaxContentChars)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := ValidateInteractive(in.ContentType, attrs); err != nil {
+		return nil, err
+	}
+	replyTo, err := replyTarget(attrs)
+	if err != nil {
+		return nil, err
+	}
+	var out *Message
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		conv, err := tx.LockConversation(ctx, actor.AccountID, conversationID)
+		if err != nil {
+			return err
+		}
+		if in.EchoID != "" {
+			if existing, err := tx.FindMessageByEchoID(ctx, conv.ID, in.EchoID); err == nil {
+				out = existing
+				return nil
+			} else if !isNotFound(err) {
+				return err
+			}
+		}
+		if replyTo != nil {
+			if _, err := tx.FindMessageByID(ctx, conv.ID, *replyTo); err != nil {
+				return notInvalid(err, "content_attributes.in_reply_to must be a message of this conversation")
+			}
+		}
+		if conv.DialogID == "" {
+			conv.DialogID = s.NewUUID()
+		}
+		at := s.stamp(conv)
+		id := actor.ID
+		m := &Message{
+			AccountID: conv.AccountID, InboxID: conv.InboxID, ConversationID: conv.ID, DialogID: conv.DialogID,
+			MessageType: MessageOutgoing, ContentType: in.ContentType, Content: in.Content, ContentAttributes: attrs,
+			Private: in.Private, Status: MessageSent, SenderType: actor.Type, SenderID: &id, ReplyToID: replyTo,
+			CreatedAt: at, UpdatedAt: at,
+		}
+		if in.EchoID != "" {
+			echo := in.EchoID
+			m.EchoID = &echo
+		}
+		if err := tx.CreateMessage(ctx, m); err != nil {
+			return err
+		}
+		if !in.Private {
+			conv.LastActivityAt = at
+		}
+		if err := tx.UpdateConversation(ctx, conv); err != nil {
+			return err
+		}
+		out, err = emitMessage(ctx, tx, EventMessageCreated, conv, m.ID)
+		return err
+	})
+	return out, err
+}
+
+// replyTarget reads content_attributes.in_reply_to, a positive message ID.
+func replyTarget(attrs map[string]any) (*int64, error) {
+	raw, ok := attrs["in_reply_to"]
+	if !ok || raw == nil {
+		return nil, nil
+	}
+	f, ok := raw.(float64)
+	if n, isInt := raw.(int64); isInt {
+		f, ok = float64(n), true
+	}
+	if !ok || f <= 0 || f != float64(int64(f)) {
+		return nil, Errorf(EINVALID, "content_attributes.in_reply_to must be a positive message id")
+	}
+	id := int64(f)
+	attrs["in_reply_to"] = id
+	return &id, nil
+}
+
+// notInvalid turns a not-found lookup into EINVALID with message.
+func notInvalid(err error, message string) error {
+	if isNotFound(err) {
+		return Errorf(EINVALID, "%s", message)
+	}
+	return err
+}
+
+// activityText is the activity message a status change leaves for agents.
+func activityText(status string, actor Actor, snoozedUntil *time.Time) string {
+	switch status {
+	case StatusResolved:
+		return "Conversation was marked resolved by " + actor.Name
+	case StatusOpen:
+		return "Conversation was reopened by " + actor.Name
+	case StatusPending:
+		return "Conversation was marked as pending by " + actor.Name
+	case StatusSnoozed:
+		if snoozedUntil != nil {
+			return fmt.Sprintf("Conversation was snoozed by %s until %s", actor.Name, snoozedUntil.UTC().Format(time.RFC3339))
+		}
+		return "Conversation was snoozed by " + actor.Name
+	}
+	return "Conversation status changed by " + actor.Name
+}
+
+// ChangeStatus sets the status of a conversation of the actor's account,
+// emits conversation.status_changed and leaves an activity message for
+// agents. snoozedUntil is required for (and only used with) snoozed, and must
+// be in the future. Setting the current status again changes nothing.
+func (s *Service) ChangeStatus(ctx context.Context, actor Actor, conversationID int64, status string, snoozedUntil *time.Time) (*Conversation, error) {
+	if !ValidStatus(status) {
+		return nil, Errorf(EINVALID, "status must be one of open, resolved, pending, snoozed")
+	}
+	if status == StatusSnoozed {
+		if snoozedUntil == nil || !snoozedUntil.After(s.now()) {
+			return nil, Errorf(EINVALID, "snoozed_until must be a time in the future")
+		}
+		t := snoozedUntil.UTC().Truncate(time.Millisecond)
+		snoozedUntil = &t
+	} else {
+		snoozedUntil = nil
+	}
+	var out *Conversation
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		conv, err := tx.LockConversation(ctx, actor.AccountID, conversationID)
+		if err != nil {
+			return err
+		}
+		before := conv.Status
+		if err := s.changeStatus(ctx, tx, conv, status, snoozedUntil); err != nil {
+			return err
+		}
+		if conv.Status != before || status == StatusSnoozed {
+			if err := s.addActivity(ctx, tx, conv, activityText(status, actor, snoozedUntil)); err != nil {
+				return err
+			}
+		}
+		out, err = tx.FindConversationByID(ctx, conv.AccountID, conv.ID)
+		return err
+	})
+	return out, err
+}
+
+// addActivity inserts an activity message (agents only) and emits it.
+func (s *Service) addActivity(ctx context.Context, tx Tx, conv *Conversation, text string) error {
+	at := s.stamp(conv)
+	m := &Message{
+		AccountID: conv.AccountID, InboxID: conv.InboxID, ConversationID: conv.ID, DialogID: conv.DialogID,
+		MessageType: MessageActivity, ContentType: ContentText, Content: &text, ContentAttributes: map[string]any{},
+		Status: MessageSent, CreatedAt: at, UpdatedAt: at,
+	}
+	if err := tx.CreateMessage(ctx, m); err != nil {
+		return err
+	}
+	if err := tx.UpdateConversation(ctx, conv); err != nil {
+		return err
+	}
+	_, err := emitMessage(ctx, tx, EventMessageCreated, conv, m.ID)
+	return err
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("server did not become healthy")
+}
+
+// TestServe runs "novatalks serve" as a user would, from the environment, and
+// stops it the way SIGTERM does.
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	env := map[string]string{"NOVATALKS_ADDR": addr, "NOVATALKS_DATA": dir}
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, &stdout, &stderr) }()
+	base := "http://" + addr
+	waitHealthy(t, base)
+
+	token := regexp.MustCompile(`access token \(shown once, also saved to .*\): ([0-9A-Za-z]{22})`).FindStringSubmatch(stdout.String())
+	if token == nil {
+		t.Fatalf("no admin token announced in %q", stdout.String())
+	}
+	saved, err := os.ReadFile(filepath.Join(dir, "admin-token"))
+	if err != nil || strings.TrimSpace(string(saved)) != token[1] {
+		t.Errorf("admin-token file = %q, %v; want %s", saved, err, token[1])
+	}
+	if info, err := os.Stat(filepath.Join(dir, "admin-token")); err == nil && info.Mode().Perm() != 0o600 {
+		t.Errorf("admin-token mode %v, want 0600", info.Mode().Perm())
+	}
+
+	// A request in flight when shutdown starts still completes.
+	resp, err := http.Post(base+"/api/v1/sdk/conversations", "application/json", strings.NewReader(`{"name": "a"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("create: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	pr, pw := io.Pipe()
+	slow := make(chan int, 1)
+	go func() {
+		r, err := http.Post(base+"/api/v1/sdk/conversations", "application/json", pr)
+		if err != nil {
+			slow <- 0
+			return
+		}
+		r.Body.Close()
+		slow <- r.StatusCode
+	}()
+	pw.Write([]byte(`{"name": `))
+	time.Sleep(100 * time.Millisecond) // let the request reach the handler
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	pw.Write([]byte(`"late"}`))
+	pw.Close()
+	if got := <-slow; got != 200 {
+		t.Errorf("in-flight request finished with %d, want 200", got)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(stderr.String(), "stopped") {
+		t.Errorf("no clean stop in logs:\n%s", stderr.String())
+	}
+
+	// A second start on the same data keeps the admin and prints no token.
+	stdout = syncBuffer{}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	go func() {
+		done <- run(ctx2, []string{"serve"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	}()
+	waitHealthy(t, base)
+	cancel2()
+	<-done
+	if strings.Contains(stdout.String(), "access token") {
+		t.Errorf("second start announced a token again: %q", stdout.String())
+	}
+}
+
+func TestParseServeConfig(t *testing.T) {
+	env := map[string]string{"NOVATALKS_ADDR": "127.0.0.1:9", "NOVATALKS_PUBLIC_URL": "https://chat.example.com/", "NOVATALKS_ADMIN_TOKEN": "tok"}
+	cfg, err := parseServeConfig([]string{"--data", "/tmp/x"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9" || cfg.DataDir != "/tmp/x" || cfg.PublicURL != "https://chat.example.com" || cfg.AdminToken != "tok" {
+		t.Errorf("cfg = %+v", cfg)
+	}
+	cfg, err = parseServeConfig([]string{"--addr", "127.0.0.1:7"}, func(string) string { return "" }, io.Discard)
+	if err != nil || cfg.PublicURL != "http://127.0.0.1:7" || cfg.DataDir != "data" {
+		t.Errorf("defaults: %+v %v", cfg, err)
+	}
+	for _, args := range [][]string{{"--public-url", "ftp://x"}, {"--log-level", "loud"}, {"--log-format", "xml"}, {"extra"}} {
+		if _, err := parseServeConfig(args, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
