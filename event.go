@@ -48,7 +48,7 @@ func (e *Event) VisibleToContact() bool {
 	case EventConversationStatus:
 		return true
 	case EventTyping:
-		return e.Typing != nil && e.Typing.SenderType != SenderContact
+		return e.Typing != nil && e.Typing.SenderType != SenderContact && !e.Typing.Private
 	}
 	return false
 }
@@ -72,3 +72,14 @@ type EventPublisherFunc func(events ...Event)
 
 // Publish calls f(events...).
 func (f EventPublisherFunc) Publish(events ...Event) { f(events...) }
+
+// Broker fans committed events out to every node of a deployment. The store
+// publishes into it after commit; each node's realtime gateway subscribes to
+// it. A subscriber cannot tell which node an event came from.
+type Broker interface {
+	EventPublisher
+	// Subscribe registers fn for every event published on any node. Events of
+	// one conversation reach fn in the order they were published. fn must not
+	// block. The returned function removes the subscription.
+	Subscribe(fn func(Event)) (unsubscribe func())
+}

@@ -16,6 +16,9 @@ type Service struct {
 	// Now returns the current time; tests replace it. Times are kept to the
 	// millisecond, the precision of the wire format.
 	Now func() time.Time
+	// Publisher receives events that are not stored (typing). Stored changes
+	// reach subscribers through Store, after commit.
+	Publisher EventPublisher
 	// NewToken and NewUUID make tokens and dialog IDs; tests may replace them.
 	NewToken func() string
 	NewUUID  func() string

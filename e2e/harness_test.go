@@ -26,31 +26,46 @@ import (
 
 // Server is a running novatalks server for one test.
 type Server struct {
-	URL    string
-	App    *app.App
-	Events *EventLog
+	URL      string
+	App      *app.App
+	Events   *EventLog
+	stop     func()
+	stopOnce sync.Once
 }
 
 // MustStartServer starts the server on a fresh SQLite file in a temp dir and
 // stops it when the test ends.
 func MustStartServer(tb testing.TB) *Server {
 	tb.Helper()
+	return MustStartServerWith(tb, func(*app.Config) {})
+}
+
+// MustStartServerWith is MustStartServer with a configuration tweak (short
+// keepalive intervals, small queues).
+func MustStartServerWith(tb testing.TB, tweak func(*app.Config)) *Server {
+	tb.Helper()
 	events := &EventLog{}
-	a, err := app.New(context.Background(), app.Config{
-		DataDir: tb.TempDir(), PublicURL: "http://novatalks.test", Publisher: events,
-	})
+	cfg := app.Config{DataDir: tb.TempDir(), PublicURL: "http://novatalks.test", Publisher: events}
+	tweak(&cfg)
+	a, err := app.New(context.Background(), cfg)
 	if err != nil {
 		tb.Fatalf("start app: %v", err)
 	}
 	hs := httptest.NewServer(a.Handler())
-	tb.Cleanup(func() {
+	srv := &Server{URL: hs.URL, App: a, Events: events}
+	srv.stop = func() {
 		hs.Close()
 		if err := a.Close(); err != nil {
 			tb.Errorf("close app: %v", err)
 		}
-	})
-	return &Server{URL: hs.URL, App: a, Events: events}
+	}
+	tb.Cleanup(srv.Stop)
+	return srv
 }
+
+// Stop shuts the server down as the binary does (HTTP first, then the
+// gateway and the database). It is safe to call more than once.
+func (s *Server) Stop() { s.stopOnce.Do(s.stop) }
 
 // EventLog records every published event.
 type EventLog struct {
@@ -201,11 +216,13 @@ var (
 	specErr    error
 )
 
-// specPath is the original OpenAPI file, copied unchanged into spec/.
-func specPath() string {
+// specDir is the spec/ folder: the SDK documentation, copied unchanged.
+func specDir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "spec", "sdk-openapi.json")
+	return filepath.Join(filepath.Dir(file), "..", "spec")
 }
+
+func specPath() string { return filepath.Join(specDir(), "sdk-openapi.json") }
 
 // loadSpec loads sdk-openapi.json and applies the errata of docs/sdk-api.md:
 // the fields the documentation's own examples show as null become nullable,

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/fanout"
 	"github.com/novatalks/novatalks/httpapi"
 	"github.com/novatalks/novatalks/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,12 +34,17 @@ type Config struct {
 	// Publisher, when set, also receives every committed event (tests use it
 	// to observe events).
 	Publisher novatalks.EventPublisher
+	// Gateway tunes the WebSocket gateway (keepalive, deadlines, limits);
+	// zero values are the defaults.
+	Gateway httpapi.GatewayConfig
 }
 
 // App is a wired server. Serve App.Handler with an http.Server; after that
 // server has shut down, call Close.
 type App struct {
 	DB        *sqlite.DB
+	Broker    novatalks.Broker
+	Gateway   *httpapi.Gateway
 	Service   *novatalks.Service
 	Server    *httpapi.Server
 	Registry  *prometheus.Registry
@@ -54,11 +60,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "novatalks.db"), cfg.Publisher, cfg.Logger)
+	broker := fanout.NewLocal()
+	if cfg.Publisher != nil {
+		broker.Subscribe(func(e novatalks.Event) { cfg.Publisher.Publish(e) })
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "novatalks.db"), broker, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
 	service := novatalks.NewService(db)
+	service.Publisher = broker
 	boot, err := service.Bootstrap(ctx, cfg.AdminToken)
 	if err != nil {
 		db.Close()
@@ -70,11 +81,24 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, Registerer: registry,
 		MetricsHandler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ready: db.Ping,
 	})
-	return &App{DB: db, Service: service, Server: server, Registry: registry, Bootstrap: boot}, nil
+	gwCfg := cfg.Gateway
+	gwCfg.Logger, gwCfg.Registerer = cfg.Logger, registry
+	gateway, err := httpapi.NewGateway(service, broker, gwCfg)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("start websocket gateway: %w", err)
+	}
+	server.Handle("GET /ws", gateway)
+	return &App{DB: db, Broker: broker, Gateway: gateway, Service: service, Server: server, Registry: registry, Bootstrap: boot}, nil
 }
 
 // Handler returns the HTTP handler of every route.
 func (a *App) Handler() http.Handler { return a.Server }
 
-// Close releases what New opened. Call it after the HTTP server has stopped.
-func (a *App) Close() error { return a.DB.Close() }
+// Close releases what New opened, in order: the WebSocket connections (which
+// http.Server.Shutdown does not close), then the database. Call it after the
+// HTTP server has stopped.
+func (a *App) Close() error {
+	a.Gateway.Close()
+	return a.DB.Close()
+}
