@@ -60,9 +60,10 @@ type Tx interface {
 	CreateContactInbox(ctx context.Context, ci *ContactInbox) error
 
 	CreateConversation(ctx context.Context, c *Conversation) error
-	// LockConversation returns the conversation like FindConversationByID and
-	// holds it against concurrent writers until the transaction ends, so that
-	// read-modify-write of it (status, stamps) is safe on any backend.
+	// LockConversation returns the conversation (without Inbox, Contact and
+	// Assignee; FindConversationByID hydrates those) and holds it against
+	// concurrent writers until the transaction ends, so that read-modify-write
+	// of it (status, stamps) is safe on any backend. ENOTFOUND otherwise.
 	LockConversation(ctx context.Context, accountID, id int64) (*Conversation, error)
 	// UpdateConversation writes the mutable fields of c (status, substatus,
 	// assignee, dialog, attributes, snooze, seen times, stamps).

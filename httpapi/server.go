@@ -78,6 +78,7 @@ func (s *Server) routes(metricsHandler http.Handler) {
 		s.mux.Handle("GET /metrics", metricsHandler)
 	}
 	s.sdkRoutes()
+	s.debugRoutes()
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {

@@ -108,9 +108,16 @@ type Gateway struct {
 	contacts map[int64]map[*client]struct{} // by conversation ID
 	agents   map[int64]map[*client]struct{} // by account ID
 
-	stop chan struct{}
-	done chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	started time.Time
 }
+
+// pollerStartGrace works around a start/stop race in nbio v1.6: a poller
+// goroutine clears its shutdown flag when its loop begins, so a Stop that
+// lands before that is lost and Stop waits forever. Close therefore never
+// stops an engine younger than this.
+const pollerStartGrace = 100 * time.Millisecond
 
 // client is one connection's state. It is kept small: it is what an idle
 // connection costs besides the kernel's socket.
@@ -156,6 +163,7 @@ func NewGateway(service *novatalks.Service, broker novatalks.Broker, cfg Gateway
 	if err := g.engine.Start(); err != nil {
 		return nil, err
 	}
+	g.started = time.Now()
 	u := websocket.NewUpgrader()
 	u.Engine = g.engine
 	u.BlockingModTrasferConnToPoller = true
@@ -520,6 +528,7 @@ func (g *Gateway) Close() {
 	for _, c := range clients {
 		c.close(closeGoingAway, "server shutting down")
 	}
+	time.Sleep(pollerStartGrace - time.Since(g.started))
 	g.engine.Stop()
 }
 

@@ -13,6 +13,27 @@ const conversationColumns = `id, account_id, inbox_id, contact_id, contact_inbox
 
 // FindConversationByID implements novatalks.Reader.
 func (r reader) FindConversationByID(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
+	c, err := r.findConversationRow(ctx, accountID, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Inbox, err = r.FindInboxByID(ctx, c.AccountID, c.InboxID); err != nil {
+		return nil, err
+	}
+	if c.Contact, err = r.FindContactByID(ctx, c.AccountID, c.ContactID); err != nil {
+		return nil, err
+	}
+	if c.AssigneeID != nil {
+		if c.Assignee, err = r.FindUserByID(ctx, c.AccountID, *c.AssigneeID); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// findConversationRow reads the conversation itself, without what
+// FindConversationByID hydrates.
+func (r reader) findConversationRow(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
 	var c novatalks.Conversation
 	var assignee, team, snoozed, agentSeen, contactSeen sql.NullInt64
 	var additional, custom string
@@ -28,24 +49,13 @@ func (r reader) FindConversationByID(ctx context.Context, accountID, id int64) (
 	c.AdditionalAttributes, c.CustomAttributes = jsonMap(additional), jsonMap(custom)
 	c.SnoozedUntil, c.AgentLastSeenAt, c.ContactLastSeenAt = fromNullMS(snoozed), fromNullMS(agentSeen), fromNullMS(contactSeen)
 	c.LastActivityAt, c.LastStamp, c.CreatedAt, c.UpdatedAt = fromMS(activity), fromMS(stamp), fromMS(created), fromMS(updated)
-	if c.Inbox, err = r.FindInboxByID(ctx, c.AccountID, c.InboxID); err != nil {
-		return nil, err
-	}
-	if c.Contact, err = r.FindContactByID(ctx, c.AccountID, c.ContactID); err != nil {
-		return nil, err
-	}
-	if c.AssigneeID != nil {
-		if c.Assignee, err = r.FindUserByID(ctx, c.AccountID, *c.AssigneeID); err != nil {
-			return nil, err
-		}
-	}
 	return &c, nil
 }
 
 // LockConversation implements novatalks.Tx. SQLite has one writer, so the
-// transaction already holds everything; this is a plain read.
+// transaction already holds everything; this is a plain read of the row.
 func (t *tx) LockConversation(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
-	return t.FindConversationByID(ctx, accountID, id)
+	return t.findConversationRow(ctx, accountID, id)
 }
 
 // CreateConversation implements novatalks.Tx.

@@ -3,8 +3,8 @@
 //
 // # Writes
 //
-// SQLite allows one writer at a time, so the DB has exactly one write
-// connection, owned by one goroutine. Update queues its function to that
+// SQLite allows one writer at a time, so every write runs on one goroutine,
+// the writer. Update queues its function to that
 // goroutine, which takes every function waiting (up to MaxBatch), runs each in
 // its own SAVEPOINT inside one transaction and commits once: a function that
 // fails rolls back only its savepoint, the others still commit. This group
@@ -51,6 +51,8 @@ type DB struct {
 	path      string
 	readDB    *sql.DB
 	writeDB   *sql.DB
+	reads     *preparedDB
+	writes    *preparedDB
 	publisher novatalks.EventPublisher
 	logger    *slog.Logger
 
@@ -86,8 +88,11 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	if err != nil {
 		return nil, err
 	}
-	writeDB.SetMaxOpenConns(1)
-	writeDB.SetMaxIdleConns(1)
+	// Only the writer goroutine begins transactions, so there is one writer
+	// whatever the pool size. The second connection lets a statement be
+	// prepared while the first holds the writer's transaction (see preparedTx).
+	writeDB.SetMaxOpenConns(2)
+	writeDB.SetMaxIdleConns(2)
 	writeDB.SetConnMaxLifetime(0)
 	if err := writeDB.PingContext(ctx); err != nil {
 		writeDB.Close()
@@ -104,8 +109,10 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	}
 	readDB.SetMaxOpenConns(8)
 	readDB.SetMaxIdleConns(8)
+	reads := newPreparedDB(readDB)
 	db := &DB{
-		reader: reader{q: readDB}, path: path, readDB: readDB, writeDB: writeDB,
+		reader: reader{q: reads}, path: path, readDB: readDB, writeDB: writeDB,
+		reads: reads, writes: newPreparedDB(writeDB),
 		publisher: publisher, logger: logger,
 		requests: make(chan *request, MaxBatch), done: make(chan struct{}),
 	}
@@ -140,6 +147,8 @@ func (db *DB) Close() error {
 	}
 	db.mu.Unlock()
 	<-db.done
+	db.reads.close()
+	db.writes.close()
 	return errors.Join(db.readDB.Close(), db.writeDB.Close())
 }
 
@@ -212,7 +221,7 @@ func (db *DB) commit(batch []*request) {
 			fail(fmt.Errorf("savepoint: %w", err))
 			return
 		}
-		t := &tx{reader: reader{q: uncancelable{sqlTx}}}
+		t := &tx{reader: reader{q: uncancelable{preparedTx{sqlTx, db.writes}}}}
 		r.err = run(r.fn, t, db.logger)
 		if r.err != nil {
 			_, err = sqlTx.ExecContext(ctx, "ROLLBACK TO request")

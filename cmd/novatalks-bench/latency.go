@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// latency measures REST-to-subscriber latency at --rate and then searches the
+// highest rate with p99 under --p99-limit.
+func (b *bench) latency(ctx context.Context) error {
+	n := b.cfg.Conversations
+	fmt.Printf("\n== latency: POST message -> message.created at the subscriber, %d conversations\n", n)
+	tokens, _, err := b.createConversations(ctx, n)
+	if err != nil {
+		return err
+	}
+	rec := &recorder{sent: map[string]time.Time{}}
+	var conns []*websocket.Conn
+	defer func() {
+		for _, c := range conns {
+			c.CloseNow()
+		}
+	}()
+	readCtx, stopRead := context.WithCancel(ctx)
+	defer stopRead()
+	for _, tok := range tokens {
+		c, err := b.dialSubscribed(ctx, tok)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		go rec.read(readCtx, c)
+	}
+	fmt.Printf("%8s %10s %9s %9s %9s %9s %8s\n", "rate/s", "achieved", "p50", "p90", "p99", "max", "errors")
+	run := func(rate int, d time.Duration) (result, error) {
+		if _, err := b.load(ctx, rec, tokens, rate, b.cfg.Warmup); err != nil {
+			return result{}, err
+		}
+		res, err := b.load(ctx, rec, tokens, rate, d)
+		if err == nil {
+			fmt.Println(res)
+		}
+		return res, err
+	}
+	if _, err := run(b.cfg.Rate, b.cfg.Duration); err != nil {
+		return err
+	}
+	if !b.cfg.Search {
+		return nil
+	}
+	fmt.Printf("\n== search: highest rate with p99 < %v (steps of %v)\n", b.cfg.P99Limit, b.cfg.SearchDuration)
+	best := 0
+	for rate := b.cfg.SearchStep; rate <= b.cfg.SearchMax; rate += b.cfg.SearchStep {
+		res, err := run(rate, b.cfg.SearchDuration)
+		if err != nil {
+			return err
+		}
+		if res.p99 >= b.cfg.P99Limit || res.achieved < 0.95*float64(rate) || res.errors > 0 || res.lost > 0 {
+			break
+		}
+		best = rate
+	}
+	fmt.Printf("highest sustained rate with p99 < %v: %d messages/s\n", b.cfg.P99Limit, best)
+	return nil
+}
+
+// recorder matches sent messages (by echo_id) with their message.created frames.
+type recorder struct {
+	mu        sync.Mutex
+	sent      map[string]time.Time
+	latencies []time.Duration
+}
+
+func (r *recorder) read(ctx context.Context, c *websocket.Conn) {
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		if !strings.Contains(string(b[:min(len(b), 40)]), "message.created") {
+			if strings.Contains(string(b[:min(len(b), 40)]), "presence.update") {
+				wctx, cancel := context.WithTimeout(ctx, time.Second)
+				_ = c.Write(wctx, websocket.MessageText, []byte(`{"event":"update_presence"}`))
+				cancel()
+			}
+			continue
+		}
+		var f struct {
+			Data struct {
+				EchoID string `json:"echo_id"`
+			}
+		}
+		if json.Unmarshal(b, &f) != nil {
+			continue
+		}
+		r.mu.Lock()
+		if t0, ok := r.sent[f.Data.EchoID]; ok {
+			delete(r.sent, f.Data.EchoID)
+			r.latencies = append(r.latencies, now.Sub(t0))
+		}
+		r.mu.Unlock()
+	}
+}
+
+type result struct {
+	rate                int
+	achieved            float64
+	p50, p90, p99, max  time.Duration
+	errors, lost, count int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("%8d %10.0f %9v %9v %9v %9v %8d", r.rate, r.achieved, r.p50.Round(10*time.Microsecond),
+		r.p90.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.max.Round(10*time.Microsecond), r.errors+r.lost)
+}
+
+var echoSeq atomic.Int64
+
+// load sends rate messages/s for d (open loop: sends are scheduled by the
+// clock, not by the previous answer) and returns the latency distribution of
+// those that arrived.
+func (b *bench) load(ctx context.Context, rec *recorder, tokens []string, rate int, d time.Duration) (result, error) {
+	rec.mu.Lock()
+	rec.latencies = rec.latencies[:0]
+	clear(rec.sent)
+	rec.mu.Unlock()
+	total := int(float64(rate) * d.Seconds())
+	work := make(chan int, b.cfg.Senders*4)
+	var errs atomic.Int64
+	var wg sync.WaitGroup
+	for range b.cfg.Senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				echo := "b" + strconv.FormatInt(echoSeq.Add(1), 36)
+				body := `{"message":{"content":"load test message ` + echo + `","echo_id":"` + echo + `"}}`
+				req, _ := http.NewRequestWithContext(ctx, "POST", b.cfg.URL+"/api/v1/sdk/conversations/messages", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("access_token", tokens[i%len(tokens)])
+				rec.mu.Lock()
+				rec.sent[echo] = time.Now()
+				rec.mu.Unlock()
+				resp, err := b.api.Do(req)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs.Add(1)
+				}
+			}
+		}()
+	}
+	start := time.Now()
+	interval := time.Second / time.Duration(rate)
+	for i := range total {
+		due := start.Add(time.Duration(i) * interval)
+		if wait := time.Until(due); wait > 0 {
+			time.Sleep(wait)
+		}
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			close(work)
+			wg.Wait()
+			return result{}, ctx.Err()
+		}
+	}
+	close(work)
+	wg.Wait()
+	elapsed := time.Since(start)
+	// Give the last frames time to arrive.
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		rec.mu.Lock()
+		pending := len(rec.sent)
+		rec.mu.Unlock()
+		if pending == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	rec.mu.Lock()
+	lat := slices.Clone(rec.latencies)
+	lost := len(rec.sent)
+	rec.mu.Unlock()
+	slices.Sort(lat)
+	res := result{rate: rate, achieved: float64(total) / elapsed.Seconds(), errors: int(errs.Load()), lost: lost, count: len(lat)}
+	if len(lat) > 0 {
+		pick := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
+		res.p50, res.p90, res.p99, res.max = pick(0.50), pick(0.90), pick(0.99), lat[len(lat)-1]
+	}
+	return res, nil
+}
