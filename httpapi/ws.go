@@ -104,6 +104,7 @@ type Gateway struct {
 
 	mu       sync.RWMutex
 	closed   bool
+	started  bool // the engine runs (it starts with the first upgrade)
 	clients  map[*websocket.Conn]*client
 	contacts map[int64]map[*client]struct{} // by conversation ID
 	agents   map[int64]map[*client]struct{} // by account ID
@@ -149,13 +150,14 @@ func NewGateway(service *novatalks.Service, broker novatalks.Broker, cfg Gateway
 		contacts: map[int64]map[*client]struct{}{}, agents: map[int64]map[*client]struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	// The engine starts with the first upgrade (startEngine), not here: nbio
+	// v1.6.8 hangs in Stop when it comes before its pollers have begun
+	// their loops, which a gateway that is closed soon after it starts (a
+	// short test) runs into.
 	g.engine = nbhttp.NewEngine(nbhttp.Config{
 		Name: "novatalks-ws", NPoller: runtime.NumCPU(), ReleaseWebsocketPayload: true,
 		MaxWriteBufferSize: cfg.MaxQueueBytes, ReadBufferSize: 4 << 10,
 	})
-	if err := g.engine.Start(); err != nil {
-		return nil, err
-	}
 	u := websocket.NewUpgrader()
 	u.Engine = g.engine
 	u.BlockingModTrasferConnToPoller = true
@@ -180,10 +182,7 @@ func NewGateway(service *novatalks.Service, broker novatalks.Broker, cfg Gateway
 
 // ServeHTTP upgrades GET /ws.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	g.mu.RLock()
-	closed := g.closed
-	g.mu.RUnlock()
-	if closed {
+	if err := g.startEngine(); err != nil {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
@@ -198,6 +197,34 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// startEngine starts the pollers if they are not running yet; it fails once
+// the gateway is closed.
+func (g *Gateway) startEngine() error {
+	g.mu.RLock()
+	closed, started := g.closed, g.started
+	g.mu.RUnlock()
+	if closed {
+		return errGatewayClosed
+	} else if started {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return errGatewayClosed
+	}
+	if !g.started {
+		if err := g.engine.Start(); err != nil {
+			g.logger.Error("start websocket pollers", "err", err)
+			return err
+		}
+		g.started = true
+	}
+	return nil
+}
+
+var errGatewayClosed = errors.New("gateway closed")
 
 // clientOf returns the record of conn, creating it on first use.
 func (g *Gateway) clientOf(conn *websocket.Conn) *client {
@@ -509,6 +536,7 @@ func (g *Gateway) Close() {
 		return
 	}
 	g.closed = true
+	started := g.started
 	clients := make([]*client, 0, len(g.clients))
 	for _, c := range g.clients {
 		clients = append(clients, c)
@@ -520,7 +548,9 @@ func (g *Gateway) Close() {
 	for _, c := range clients {
 		c.close(closeGoingAway, "server shutting down")
 	}
-	g.engine.Stop()
+	if started {
+		g.engine.Stop()
+	}
 }
 
 // gatewayMetrics are the realtime figures on /metrics.
