@@ -8,17 +8,39 @@ import (
 	"unicode/utf8"
 )
 
-// Actor is who acts on the agent side: an agent (User) or an agent bot.
+// Actor is who acts on the agent side: an agent (User), an agent bot, or the
+// operator of the server. Everything an actor does stays inside AccountID.
 type Actor struct {
-	Type      string // SenderUser or SenderAgentBot
+	Type      string // SenderUser, SenderAgentBot or senderSystem
 	ID        int64
 	AccountID int64
 	Name      string
+	// Role is the agent's role; RoleAdministrator may manage agents and inboxes.
+	Role string
 }
+
+// senderSystem is the actor type of the operator; it never sends messages.
+const senderSystem = "System"
 
 // UserActor returns the actor for an agent.
 func UserActor(u *User) Actor {
-	return Actor{Type: SenderUser, ID: u.ID, AccountID: u.AccountID, Name: u.Name}
+	return Actor{Type: SenderUser, ID: u.ID, AccountID: u.AccountID, Name: u.Name, Role: u.Role}
+}
+
+// SystemActor returns the actor for the operator of the server (the
+// novatalks admin command), with an administrator's rights in one account.
+// It may manage agents and inboxes; it is not a message sender, and
+// SendAgentMessage refuses it.
+func SystemActor(accountID int64) Actor {
+	return Actor{Type: senderSystem, AccountID: accountID, Name: "System", Role: RoleAdministrator}
+}
+
+// requireAdmin returns EFORBIDDEN unless the actor is an administrator.
+func (a Actor) requireAdmin() error {
+	if a.Role != RoleAdministrator {
+		return Errorf(EFORBIDDEN, "You are not authorized to do this action: administrators only")
+	}
+	return nil
 }
 
 // NewAgentMessage is a message an agent or bot sends.
@@ -36,6 +58,9 @@ type NewAgentMessage struct {
 // the same conversation; interactive content types are validated. An echo_id
 // the conversation already has returns the existing message.
 func (s *Service) SendAgentMessage(ctx context.Context, actor Actor, conversationID int64, in NewAgentMessage) (*Message, error) {
+	if actor.Type != SenderUser && actor.Type != SenderAgentBot {
+		return nil, Errorf(EFORBIDDEN, "only agents and bots send messages")
+	}
 	if in.ContentType == "" {
 		in.ContentType = ContentText
 	}
@@ -154,14 +179,17 @@ func activityText(status string, actor Actor, snoozedUntil *time.Time) string {
 
 // ChangeStatus sets the status of a conversation of the actor's account,
 // emits conversation.status_changed and leaves an activity message for
-// agents. snoozedUntil is required for (and only used with) snoozed, and must
-// be in the future. Setting the current status again changes nothing.
+// agents. An empty status toggles, as Chatwoot's toggle_status does without
+// one: an open conversation is resolved, any other is opened. snoozedUntil is
+// used with snoozed only: a time in the future, when the conversation reopens
+// by itself (see ReopenDueSnoozed), or nil to stay snoozed until the contact
+// writes again. Setting the current status again changes nothing.
 func (s *Service) ChangeStatus(ctx context.Context, actor Actor, conversationID int64, status string, snoozedUntil *time.Time) (*Conversation, error) {
-	if !ValidStatus(status) {
+	if status != "" && !ValidStatus(status) {
 		return nil, Errorf(EINVALID, "status must be one of open, resolved, pending, snoozed")
 	}
-	if status == StatusSnoozed {
-		if snoozedUntil == nil || !snoozedUntil.After(s.now()) {
+	if status == StatusSnoozed && snoozedUntil != nil {
+		if !snoozedUntil.After(s.now()) {
 			return nil, Errorf(EINVALID, "snoozed_until must be a time in the future")
 		}
 		t := snoozedUntil.UTC().Truncate(time.Millisecond)
@@ -175,12 +203,19 @@ func (s *Service) ChangeStatus(ctx context.Context, actor Actor, conversationID 
 		if err != nil {
 			return err
 		}
-		before := conv.Status
-		if err := s.changeStatus(ctx, tx, conv, status, snoozedUntil); err != nil {
+		target := status
+		if target == "" {
+			target = StatusOpen
+			if conv.Status == StatusOpen {
+				target = StatusResolved
+			}
+		}
+		changed, err := s.changeStatus(ctx, tx, conv, target, snoozedUntil)
+		if err != nil {
 			return err
 		}
-		if conv.Status != before || status == StatusSnoozed {
-			if err := s.addActivity(ctx, tx, conv, activityText(status, actor, snoozedUntil)); err != nil {
+		if changed {
+			if err := s.addActivity(ctx, tx, conv, activityText(target, actor, snoozedUntil)); err != nil {
 				return err
 			}
 		}

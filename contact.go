@@ -34,3 +34,13 @@ type ContactSession struct {
 	ContactInbox
 	Contact *Contact
 }
+
+// ContactFilter selects one page of an account's contacts.
+type ContactFilter struct {
+	AccountID int64
+	Offset    int
+	Limit     int
+}
+
+// ContactsPerPage is the page size of the agent's contact list (Chatwoot's).
+const ContactsPerPage = 15

@@ -42,27 +42,10 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 
 func (s *Service) validateStart(in *StartConversation) error {
 	var v invalid
-	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
+	if in.Name == nil {
 		v.addf("name must be a non-empty string")
-	} else if utf8.RuneCountInString(*in.Name) > s.Limits.MaxNameChars {
-		v.addf("name must be at most %d characters", s.Limits.MaxNameChars)
 	}
-	if in.Email != nil {
-		if len(*in.Email) > s.Limits.MaxEmailChars {
-			v.addf("email must be at most %d characters", s.Limits.MaxEmailChars)
-		} else if a, err := mail.ParseAddress(*in.Email); err != nil || a.Address != *in.Email || !strings.Contains(a.Address, ".") {
-			v.addf("email must be a valid email address")
-		}
-	}
-	if in.PhoneNumber != nil && !e164.MatchString(*in.PhoneNumber) {
-		v.addf("phone_number must be in E.164 format, like +14155550100")
-	}
-	if jsonSize(in.CustomAttributes) > s.Limits.MaxCustomAttributesBytes {
-		v.addf("custom_attributes must be at most %d bytes as JSON", s.Limits.MaxCustomAttributesBytes)
-	}
-	if jsonSize(in.AdditionalAttributes) > s.Limits.MaxCustomAttributesBytes {
-		v.addf("additional_attributes must be at most %d bytes as JSON", s.Limits.MaxCustomAttributesBytes)
-	}
+	s.validateContact(&v, in.Name, in.Email, in.PhoneNumber, in.CustomAttributes, in.AdditionalAttributes)
 	if in.PushToken != nil {
 		s.validatePushToken(&v, *in.PushToken)
 	}
@@ -70,6 +53,48 @@ func (s *Service) validateStart(in *StartConversation) error {
 		s.validateContactMessage(&v, in.Message)
 	}
 	return v.err()
+}
+
+// validateContact checks the contact fields that are set (nil ones are not
+// checked).
+func (s *Service) validateContact(v *invalid, name, email, phone *string, custom, additional map[string]any) {
+	if name != nil {
+		s.validateName(v, "name", *name)
+	}
+	if email != nil {
+		if len(*email) > s.Limits.MaxEmailChars {
+			v.addf("email must be at most %d characters", s.Limits.MaxEmailChars)
+		} else if !validEmail(*email) {
+			v.addf("email must be a valid email address")
+		}
+	}
+	if phone != nil && !e164.MatchString(*phone) {
+		v.addf("phone_number must be in E.164 format, like +14155550100")
+	}
+	for _, attrs := range []struct {
+		name string
+		m    map[string]any
+	}{{"custom_attributes", custom}, {"additional_attributes", additional}} {
+		if jsonSize(attrs.m) > s.Limits.MaxCustomAttributesBytes {
+			v.addf("%s must be at most %d bytes as JSON", attrs.name, s.Limits.MaxCustomAttributesBytes)
+		}
+	}
+}
+
+// validateName checks a required display name: not blank, at most MaxNameChars.
+func (s *Service) validateName(v *invalid, field, name string) {
+	if strings.TrimSpace(name) == "" {
+		v.addf("%s must be a non-empty string", field)
+	} else if utf8.RuneCountInString(name) > s.Limits.MaxNameChars {
+		v.addf("%s must be at most %d characters", field, s.Limits.MaxNameChars)
+	}
+}
+
+// validEmail reports whether s is a plain address (no display name) with a
+// dot in it.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(a.Address, ".")
 }
 
 func (s *Service) validatePushToken(v *invalid, token string) {
@@ -258,7 +283,7 @@ func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSes
 // and emits message.created.
 func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, content *string, attrs map[string]any, replyTo *int64, echoID *string) (*Message, error) {
 	if conv.Status == StatusResolved || conv.Status == StatusSnoozed {
-		if err := s.changeStatus(ctx, tx, conv, StatusOpen, nil); err != nil {
+		if _, err := s.changeStatus(ctx, tx, conv, StatusOpen, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -436,20 +461,27 @@ func (s *Service) DeleteContactMessage(ctx context.Context, sess *ContactSession
 		if m.SenderType != SenderContact || m.SenderID == nil || *m.SenderID != sess.ContactID {
 			return Errorf(EFORBIDDEN, "you can only delete your own messages")
 		}
-		if m.DeletedAt != nil {
-			return nil
-		}
-		at := s.stamp(conv)
-		m.Content, m.DeletedAt, m.UpdatedAt, m.Attachments = nil, &at, at, nil
-		if err := tx.UpdateMessage(ctx, m); err != nil {
-			return err
-		}
-		if err := tx.UpdateConversation(ctx, conv); err != nil {
-			return err
-		}
-		_, err := emitMessage(ctx, tx, EventMessageDeleted, conv, m.ID)
+		_, err := s.tombstone(ctx, tx, conv, m)
 		return err
 	})
+}
+
+// tombstone deletes a message of a locked conversation: content and
+// attachments go, deleted_at is set, and message.deleted is emitted. A
+// message deleted already is returned as it is, with no event.
+func (s *Service) tombstone(ctx context.Context, tx Tx, conv *Conversation, m *Message) (*Message, error) {
+	if m.DeletedAt != nil {
+		return m, nil
+	}
+	at := s.stamp(conv)
+	m.Content, m.DeletedAt, m.UpdatedAt, m.Attachments = nil, &at, at, nil
+	if err := tx.UpdateMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	if err := tx.UpdateConversation(ctx, conv); err != nil {
+		return nil, err
+	}
+	return emitMessage(ctx, tx, EventMessageDeleted, conv, m.ID)
 }
 
 // ReactAsContact sets (or with nil removes) the contact's reaction on a message
@@ -519,8 +551,17 @@ func (s *Service) AddPushToken(ctx context.Context, sess *ContactSession, token 
 // DeletePushToken removes a push token from the session's conversation; a
 // token that is not registered there is ENOTFOUND.
 func (s *Service) DeletePushToken(ctx context.Context, sess *ContactSession, token string) error {
+	return s.removePushToken(ctx, sess.AccountID, sess.ConversationID, token)
+}
+
+// removePushToken removes token from a conversation of the account; an
+// unknown conversation or a token not registered there is ENOTFOUND.
+func (s *Service) removePushToken(ctx context.Context, accountID, conversationID int64, token string) error {
 	return s.Store.Update(ctx, func(tx Tx) error {
-		removed, err := tx.DeletePushToken(ctx, sess.ConversationID, token)
+		if _, err := tx.LockConversation(ctx, accountID, conversationID); err != nil {
+			return err
+		}
+		removed, err := tx.DeletePushToken(ctx, conversationID, token)
 		if err == nil && !removed {
 			err = Errorf(ENOTFOUND, "push token not found")
 		}

@@ -87,4 +87,55 @@ type Conversation struct {
 	Inbox    *Inbox
 	Contact  *Contact
 	Assignee *User
+	// Hydrated by FindConversations only: the latest message of any kind
+	// (nil when there is none) and how many incoming messages arrived after
+	// AgentLastSeenAt.
+	LastMessage *Message
+	UnreadCount int
 }
+
+// Assignee types of ConversationFilter, as Chatwoot names them.
+const (
+	AssigneeMe         = "me"
+	AssigneeUnassigned = "unassigned"
+	AssigneeAssigned   = "assigned"
+	AssigneeAll        = "all"
+)
+
+// StatusAll is the status filter that selects conversations of any status.
+const StatusAll = "all"
+
+// ConversationFilter selects conversations of one account. Zero fields
+// select everything.
+type ConversationFilter struct {
+	AccountID int64
+	// ID, when set, selects that one conversation.
+	ID int64
+	// Status is a conversation status, or "" or StatusAll for any.
+	Status string
+	// AssigneeType is one of the Assignee constants ("" is AssigneeAll);
+	// AssigneeMe means assigned to UserID.
+	AssigneeType string
+	UserID       int64
+	InboxID      int64
+	// Query keeps conversations whose contact's name, email or phone number,
+	// or one of whose messages, contains it (ignoring ASCII case).
+	Query  string
+	Offset int
+	Limit  int
+}
+
+// ConversationCounts are the counts of the agent's conversation list: all
+// conversations a filter selects, those assigned to the agent, to anyone,
+// and to no one.
+type ConversationCounts struct {
+	Mine, Assigned, Unassigned, All int
+}
+
+// ConversationRef names a conversation of an account.
+type ConversationRef struct {
+	AccountID, ID int64
+}
+
+// ConversationsPerPage is the page size of the agent's conversation list (Chatwoot's).
+const ConversationsPerPage = 25

@@ -14,6 +14,7 @@ const (
 	EventConversationCreated   EventType = "conversation.created"
 	EventConversationUpdated   EventType = "conversation.updated"
 	EventContactCreated        EventType = "contact.created"
+	EventContactUpdated        EventType = "contact.updated"
 	EventTyping                EventType = "typing"
 	EventPushTokenRegistered   EventType = "push_token.registered"
 	EventPushTokenUnregistered EventType = "push_token.unregistered"

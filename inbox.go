@@ -28,6 +28,10 @@ type PushIntegration struct {
 	Headers          map[string]string
 	BearerToken      string
 	AdditionalParams map[string]any
+	// Redacted is set on copies made for callers who may not see the
+	// secrets (agents who are not administrators): BearerToken and Headers
+	// are then empty whatever is stored.
+	Redacted bool
 }
 
 // InboxSettings is what a client may read about an inbox before its first

@@ -194,11 +194,12 @@ func (s *Service) InboxSettings(ctx context.Context, identifier string) (*InboxS
 }
 
 // changeStatus moves a locked conversation to status and emits
-// conversation.status_changed; it does nothing when the status is unchanged.
-// Leaving resolved (or starting with no dialog) begins a new dialog.
-func (s *Service) changeStatus(ctx context.Context, tx Tx, conv *Conversation, status string, snoozedUntil *time.Time) error {
+// conversation.status_changed; it does nothing, and reports false, when the
+// status (and for snoozed the snooze time) is unchanged. Leaving resolved (or
+// starting with no dialog) begins a new dialog.
+func (s *Service) changeStatus(ctx context.Context, tx Tx, conv *Conversation, status string, snoozedUntil *time.Time) (bool, error) {
 	if conv.Status == status && (status != StatusSnoozed || sameTime(conv.SnoozedUntil, snoozedUntil)) {
-		return nil
+		return false, nil
 	}
 	if status != StatusResolved && (conv.Status == StatusResolved || conv.DialogID == "") {
 		conv.DialogID = s.NewUUID()
@@ -210,6 +211,12 @@ func (s *Service) changeStatus(ctx context.Context, tx Tx, conv *Conversation, s
 		conv.SnoozedUntil = snoozedUntil
 	}
 	conv.UpdatedAt = s.now()
+	return true, s.saveConversation(ctx, tx, conv, EventConversationStatus)
+}
+
+// saveConversation writes a locked conversation back and emits an event of
+// type t carrying it as the store now has it (hydrated).
+func (s *Service) saveConversation(ctx context.Context, tx Tx, conv *Conversation, t EventType) error {
 	if err := tx.UpdateConversation(ctx, conv); err != nil {
 		return err
 	}
@@ -217,7 +224,7 @@ func (s *Service) changeStatus(ctx context.Context, tx Tx, conv *Conversation, s
 	if err != nil {
 		return err
 	}
-	tx.Emit(Event{Type: EventConversationStatus, AccountID: conv.AccountID, InboxID: conv.InboxID,
+	tx.Emit(Event{Type: t, AccountID: conv.AccountID, InboxID: conv.InboxID,
 		ConversationID: conv.ID, ContactID: conv.ContactID, Conversation: fresh})
 	return nil
 }

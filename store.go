@@ -25,15 +25,35 @@ type Reader interface {
 	FindUserByPubsubTokenHash(ctx context.Context, hash string) (*User, error)
 	// FindUserByID returns the user of the account; ENOTFOUND otherwise.
 	FindUserByID(ctx context.Context, accountID, id int64) (*User, error)
+	// FindUsers returns the users of the account, oldest first.
+	FindUsers(ctx context.Context, accountID int64) ([]*User, error)
+	// FindInboxes returns the inboxes of the account, oldest first.
+	FindInboxes(ctx context.Context, accountID int64) ([]*Inbox, error)
 
 	// FindContactByID returns the contact of the account; ENOTFOUND otherwise.
 	FindContactByID(ctx context.Context, accountID, id int64) (*Contact, error)
+	// FindContacts returns one page of the account's contacts, newest first,
+	// and how many contacts the account has in all.
+	FindContacts(ctx context.Context, filter ContactFilter) ([]*Contact, int, error)
 	// FindContactInboxByTokenHash returns the contact inbox whose pubsub token hashes to hash; ENOTFOUND otherwise.
 	FindContactInboxByTokenHash(ctx context.Context, hash string) (*ContactInbox, error)
 
 	// FindConversationByID returns the conversation of the account, with its
 	// Inbox, Contact and Assignee; ENOTFOUND otherwise.
 	FindConversationByID(ctx context.Context, accountID, id int64) (*Conversation, error)
+	// FindConversations returns the conversations of one account that the
+	// filter selects, most recently active first, hydrated like
+	// FindConversationByID and also with LastMessage and UnreadCount.
+	FindConversations(ctx context.Context, filter ConversationFilter) ([]*Conversation, error)
+	// CountConversations counts the conversations the filter selects,
+	// ignoring its assignee type, paging and ID: in all, assigned to userID,
+	// assigned to anyone and unassigned.
+	CountConversations(ctx context.Context, filter ConversationFilter, userID int64) (ConversationCounts, error)
+	// FindDueSnoozed returns up to limit conversations, of any account, that
+	// are snoozed with a snoozed_until at or before at, earliest first. It is
+	// the one lookup not scoped by account: it serves the server's own
+	// reopening of snoozed conversations, never a caller.
+	FindDueSnoozed(ctx context.Context, at time.Time, limit int) ([]ConversationRef, error)
 
 	// FindMessageByID returns the message of the conversation, hydrated
 	// (sender, reply, attachments, reactions); ENOTFOUND otherwise.
@@ -55,9 +75,25 @@ type Tx interface {
 
 	CreateAccount(ctx context.Context, a *Account) error
 	CreateInbox(ctx context.Context, in *Inbox) error
+	// CreateUser inserts u and sets u.ID. It returns ECONFLICT if a token or
+	// the email (within the account, ignoring case) is already in use.
 	CreateUser(ctx context.Context, u *User) error
 	CreateContact(ctx context.Context, c *Contact) error
 	CreateContactInbox(ctx context.Context, ci *ContactInbox) error
+
+	// UpdateInbox writes the mutable fields of in (name, additional settings,
+	// push integration); ENOTFOUND if the account has no such inbox.
+	UpdateInbox(ctx context.Context, in *Inbox) error
+	// UpdateUser writes the mutable fields of u (names, role, tokens);
+	// ENOTFOUND if the account has no such user, ECONFLICT if a token or the
+	// email is already in use.
+	UpdateUser(ctx context.Context, u *User) error
+	// DeleteUser removes a user of the account; ENOTFOUND if there is none.
+	// The caller unassigns the user's conversations first.
+	DeleteUser(ctx context.Context, accountID, id int64) error
+	// UpdateContact writes the mutable fields of c (name, email, phone number,
+	// attributes, updated time); ENOTFOUND if the account has no such contact.
+	UpdateContact(ctx context.Context, c *Contact) error
 
 	CreateConversation(ctx context.Context, c *Conversation) error
 	// LockConversation returns the conversation (without Inbox, Contact and

@@ -10,11 +10,11 @@ import (
 )
 
 func (s *Server) debugRoutes() {
-	s.mux.HandleFunc("POST /debug/free-memory", s.public(s.admin(s.handleFreeMemory)))
+	s.handle("POST /debug/free-memory", s.public(s.admin(s.handleFreeMemory)))
 	// The Go profiler, for operators chasing a performance problem.
-	s.mux.HandleFunc("GET /debug/pprof/", s.public(s.admin(handlerError(pprof.Index))))
-	s.mux.HandleFunc("GET /debug/pprof/profile", s.public(s.admin(handlerError(pprof.Profile))))
-	s.mux.HandleFunc("GET /debug/pprof/trace", s.public(s.admin(handlerError(pprof.Trace))))
+	s.handle("GET /debug/pprof/", s.public(s.admin(handlerError(pprof.Index))))
+	s.handle("GET /debug/pprof/profile", s.public(s.admin(handlerError(pprof.Profile))))
+	s.handle("GET /debug/pprof/trace", s.public(s.admin(handlerError(pprof.Trace))))
 }
 
 // admin lets only an administrator's API token (header api_access_token) through.

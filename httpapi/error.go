@@ -13,16 +13,20 @@ import (
 )
 
 // statusByCode maps domain error codes to HTTP statuses: the one table of it.
-var statusByCode = map[string]int{
-	novatalks.EINVALID:      http.StatusBadRequest,
-	novatalks.EUNAUTHORIZED: http.StatusUnauthorized,
-	novatalks.EFORBIDDEN:    http.StatusForbidden,
-	novatalks.ENOTFOUND:     http.StatusNotFound,
-	novatalks.ECONFLICT:     http.StatusConflict,
-	novatalks.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	novatalks.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
-	novatalks.ERATELIMIT:    http.StatusTooManyRequests,
-	novatalks.EINTERNAL:     http.StatusInternalServerError,
+// Each code has the status of the SDK API (CONTRACT.md) and that of the agent
+// API, which answers as Chatwoot does: validation failures are 422, and an
+// action the caller's role does not allow is 401 ("You are not authorized to
+// do this action", Chatwoot's answer to a Pundit refusal), like a bad token.
+var statusByCode = map[string]struct{ sdk, agent int }{
+	novatalks.EINVALID:      {http.StatusBadRequest, http.StatusUnprocessableEntity},
+	novatalks.EUNAUTHORIZED: {http.StatusUnauthorized, http.StatusUnauthorized},
+	novatalks.EFORBIDDEN:    {http.StatusForbidden, http.StatusUnauthorized},
+	novatalks.ENOTFOUND:     {http.StatusNotFound, http.StatusNotFound},
+	novatalks.ECONFLICT:     {http.StatusConflict, http.StatusUnprocessableEntity},
+	novatalks.ETOOLARGE:     {http.StatusRequestEntityTooLarge, http.StatusRequestEntityTooLarge},
+	novatalks.EUNSUPPORTED:  {http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType},
+	novatalks.ERATELIMIT:    {http.StatusTooManyRequests, http.StatusTooManyRequests},
+	novatalks.EINTERNAL:     {http.StatusInternalServerError, http.StatusInternalServerError},
 }
 
 // nestError is the SDK API's error body, the shape of the original NestJS
@@ -33,25 +37,53 @@ type nestError struct {
 	Error      string `json:"error"`
 }
 
+// chatwootError is the agent API's error body, Chatwoot's {"error": "..."}.
+// When several fields are invalid, Error joins them and Errors lists them.
+type chatwootError struct {
+	Error  string   `json:"error"`
+	Errors []string `json:"errors,omitempty"`
+}
+
+// isAgentAPI reports whether a request belongs to the agent API (Chatwoot's
+// paths), whose errors have Chatwoot's shape; every other path answers in
+// the SDK API's NestJS shape.
+func isAgentAPI(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/api/v1/accounts/") || p == "/api/v1/profile" || strings.HasPrefix(p, "/api/v1/profile/")
+}
+
 // writeError is the only function that writes an error response. It maps the
 // error's code to a status, writes the body shape of the API the request
 // belongs to, and logs internal errors with the request id; the text of an
 // internal error never reaches the client.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := novatalks.ErrorCode(err)
-	status, ok := statusByCode[code]
+	statuses, ok := statusByCode[code]
 	if !ok {
-		status = http.StatusInternalServerError
+		statuses = statusByCode[novatalks.EINTERNAL]
 	}
-	if status == http.StatusInternalServerError {
+	if statuses.sdk == http.StatusInternalServerError {
 		s.logger.Error("internal error", "request_id", requestID(r), "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	var message any = novatalks.ErrorMessage(err)
+	message := novatalks.ErrorMessage(err)
+	var details []string
 	var e *novatalks.Error
 	if errors.As(err, &e) && len(e.Details) > 1 {
-		message = e.Details
+		details = e.Details
 	}
-	writeJSON(w, status, nestError{StatusCode: status, Message: message, Error: http.StatusText(status)})
+	if isAgentAPI(r) {
+		body := chatwootError{Error: message, Errors: details}
+		if details != nil {
+			body.Error = strings.Join(details, "; ")
+		}
+		writeJSON(w, statuses.agent, body)
+		return
+	}
+	var m any = message
+	if details != nil {
+		m = details
+	}
+	writeJSON(w, statuses.sdk, nestError{StatusCode: statuses.sdk, Message: m, Error: http.StatusText(statuses.sdk)})
 }
 
 // writeJSON writes v as a JSON response with status.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -79,4 +80,33 @@ func FuzzQueryInt(f *testing.F) {
 			t.Fatalf("%q: no error and not ok (n=%d)", raw, n)
 		}
 	})
+}
+
+func TestWriteErrorShapes(t *testing.T) {
+	s := NewServer(novatalks.NewService(nil), Config{})
+	invalid := &novatalks.Error{Code: novatalks.EINVALID, Message: "a", Details: []string{"a", "b"}}
+	for _, tc := range []struct {
+		path   string
+		err    error
+		status int
+		body   string
+	}{
+		{"/api/v1/sdk/conversations", novatalks.Errorf(novatalks.EINVALID, "name must be a non-empty string"), 400,
+			`{"statusCode":400,"message":"name must be a non-empty string","error":"Bad Request"}`},
+		{"/api/v1/sdk/conversations", invalid, 400, `{"statusCode":400,"message":["a","b"],"error":"Bad Request"}`},
+		{"/api/v1/sdk/conversations/messages/1", novatalks.Errorf(novatalks.EFORBIDDEN, "no"), 403, `{"statusCode":403,"message":"no","error":"Forbidden"}`},
+		{"/api/v1/accounts/1/conversations", novatalks.Errorf(novatalks.EINVALID, "status must be one of"), 422, `{"error":"status must be one of"}`},
+		{"/api/v1/accounts/1/conversations", invalid, 422, `{"error":"a; b","errors":["a","b"]}`},
+		{"/api/v1/accounts/1/agents", novatalks.Errorf(novatalks.EFORBIDDEN, "administrators only"), 401, `{"error":"administrators only"}`},
+		{"/api/v1/accounts/1/agents", novatalks.Errorf(novatalks.ECONFLICT, "taken"), 422, `{"error":"taken"}`},
+		{"/api/v1/profile", novatalks.Errorf(novatalks.EUNAUTHORIZED, "invalid access token"), 401, `{"error":"invalid access token"}`},
+		{"/api/v1/accounts/1/contacts/2", errors.New("disk on fire"), 500, `{"error":"Internal error."}`},
+		{"/api/v1/sdk/settings", errors.New("disk on fire"), 500, `{"statusCode":500,"message":"Internal error.","error":"Internal Server Error"}`},
+	} {
+		rec := httptest.NewRecorder()
+		s.writeError(rec, httptest.NewRequest("GET", tc.path, nil), tc.err)
+		if got := strings.TrimSpace(rec.Body.String()); rec.Code != tc.status || got != tc.body {
+			t.Errorf("%s %v: %d %s, want %d %s", tc.path, tc.err, rec.Code, got, tc.status, tc.body)
+		}
+	}
 }

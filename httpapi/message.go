@@ -117,10 +117,14 @@ func NewMessageJSON(m *novatalks.Message) MessageJSON {
 	return out
 }
 
-func newMessagesJSON(msgs []*novatalks.Message) []MessageJSON {
-	out := make([]MessageJSON, len(msgs))
-	for i, m := range msgs {
-		out[i] = NewMessageJSON(m)
+func newMessagesJSON(msgs []*novatalks.Message) []MessageJSON { return mapAll(msgs, NewMessageJSON) }
+
+// mapAll renders every element of list with render; it never returns nil,
+// so that empty lists are [] in JSON.
+func mapAll[T, U any](list []T, render func(T) U) []U {
+	out := make([]U, len(list))
+	for i, v := range list {
+		out[i] = render(v)
 	}
 	return out
 }

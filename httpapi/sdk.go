@@ -13,17 +13,17 @@ import (
 type sdkHandler func(w http.ResponseWriter, r *http.Request, sess *novatalks.ContactSession) error
 
 func (s *Server) sdkRoutes() {
-	s.mux.HandleFunc("POST /api/v1/sdk/conversations", s.public(s.handleCreateConversation))
-	s.mux.HandleFunc("GET /api/v1/sdk/conversations", s.contact(s.handleGetConversation))
-	s.mux.HandleFunc("GET /api/v1/sdk/conversations/messages", s.contact(s.handleListMessages))
-	s.mux.HandleFunc("POST /api/v1/sdk/conversations/messages", s.contact(s.handleCreateMessage))
-	s.mux.HandleFunc("PATCH /api/v1/sdk/conversations/messages/status", s.contact(s.handleMessageStatus))
-	s.mux.HandleFunc("PATCH /api/v1/sdk/conversations/messages/{id}/interactive-attribute", s.contact(s.handleInteractive))
-	s.mux.HandleFunc("DELETE /api/v1/sdk/conversations/messages/{id}", s.contact(s.handleDeleteMessage))
-	s.mux.HandleFunc("POST /api/v1/sdk/conversations/messages/{id}/reactions", s.contact(s.handleReaction))
-	s.mux.HandleFunc("POST /api/v1/sdk/notifications", s.contact(s.handleAddPushToken))
-	s.mux.HandleFunc("DELETE /api/v1/sdk/notifications/{push_token}", s.contact(s.handleDeletePushToken))
-	s.mux.HandleFunc("GET /api/v1/sdk/settings", s.public(s.handleSettings))
+	s.handle("POST /api/v1/sdk/conversations", s.public(s.handleCreateConversation))
+	s.handle("GET /api/v1/sdk/conversations", s.contact(s.handleGetConversation))
+	s.handle("GET /api/v1/sdk/conversations/messages", s.contact(s.handleListMessages))
+	s.handle("POST /api/v1/sdk/conversations/messages", s.contact(s.handleCreateMessage))
+	s.handle("PATCH /api/v1/sdk/conversations/messages/status", s.contact(s.handleMessageStatus))
+	s.handle("PATCH /api/v1/sdk/conversations/messages/{id}/interactive-attribute", s.contact(s.handleInteractive))
+	s.handle("DELETE /api/v1/sdk/conversations/messages/{id}", s.contact(s.handleDeleteMessage))
+	s.handle("POST /api/v1/sdk/conversations/messages/{id}/reactions", s.contact(s.handleReaction))
+	s.handle("POST /api/v1/sdk/notifications", s.contact(s.handleAddPushToken))
+	s.handle("DELETE /api/v1/sdk/notifications/{push_token}", s.contact(s.handleDeletePushToken))
+	s.handle("GET /api/v1/sdk/settings", s.public(s.handleSettings))
 	// Anything else under the SDK prefix answers like the original server.
 	s.mux.HandleFunc("/api/v1/sdk/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, novatalks.Errorf(novatalks.ENOTFOUND, "Cannot %s %s", r.Method, r.URL.Path))

@@ -1,5 +1,7 @@
 // Package httpapi serves novatalks over HTTP: the SDK API of the contact side,
-// health and readiness probes and Prometheus metrics. Handlers decode and
+// the agent API (a compatible subset of Chatwoot's Application API), the
+// OpenAPI document of both, health and readiness probes and Prometheus
+// metrics. Handlers decode and
 // validate the wire format, call novatalks.Service and render the result; they
 // hold no rules of their own and never touch storage.
 package httpapi
@@ -13,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -31,6 +34,7 @@ type Server struct {
 	ready     func(context.Context) error
 	draining  atomic.Bool
 	mux       *http.ServeMux
+	patterns  []string // every pattern registered with handle, in order
 }
 
 // Config holds what NewServer needs beyond the service.
@@ -63,21 +67,34 @@ func NewServer(service *novatalks.Service, cfg Config) *Server {
 // Handle registers an extra handler on the server's mux, for features wired
 // in by cmd (the WebSocket gateway, for one). Requests to it get the same
 // middleware as every other route.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+func (s *Server) Handle(pattern string, h http.Handler) { s.handle(pattern, h.ServeHTTP) }
+
+// handle registers a route and remembers its pattern for Routes.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.HandleFunc(pattern, h)
+}
+
+// Routes returns the pattern ("METHOD /path/{param}") of every route
+// registered, in registration order; the catch-all 404 routes of the API
+// prefixes are not listed. The OpenAPI document is checked against it.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // SetDraining makes /readyz fail, so that load balancers stop sending new
 // requests while the server shuts down.
 func (s *Server) SetDraining() { s.draining.Store(true) }
 
 func (s *Server) routes(metricsHandler http.Handler) {
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	s.handle("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	s.mux.HandleFunc("GET /readyz", s.handleReady)
+	s.handle("GET /readyz", s.handleReady)
 	if metricsHandler != nil {
-		s.mux.Handle("GET /metrics", metricsHandler)
+		s.handle("GET /metrics", metricsHandler.ServeHTTP)
 	}
+	s.handle("GET /openapi.json", handleOpenAPI)
 	s.sdkRoutes()
+	s.agentRoutes()
 	s.debugRoutes()
 }
 

@@ -8,18 +8,16 @@ import (
 	"github.com/novatalks/novatalks"
 )
 
-// FindContactByID implements novatalks.Reader.
-func (r reader) FindContactByID(ctx context.Context, accountID, id int64) (*novatalks.Contact, error) {
+const contactColumns = `id, account_id, name, email, phone_number, identifier,
+	custom_attributes, additional_attributes, created_at, updated_at`
+
+func scanContact(sc scanner) (*novatalks.Contact, error) {
 	var c novatalks.Contact
 	var email, phone sql.NullString
 	var custom, additional string
 	var created, updated int64
-	err := r.q.QueryRowContext(ctx, `SELECT id, account_id, name, email, phone_number, identifier,
-		custom_attributes, additional_attributes, created_at, updated_at
-		FROM contacts WHERE account_id = ? AND id = ?`, accountID, id).Scan(
-		&c.ID, &c.AccountID, &c.Name, &email, &phone, &c.Identifier, &custom, &additional, &created, &updated)
-	if err != nil {
-		return nil, notFound(err, "contact")
+	if err := sc.Scan(&c.ID, &c.AccountID, &c.Name, &email, &phone, &c.Identifier, &custom, &additional, &created, &updated); err != nil {
+		return nil, err
 	}
 	c.Email, c.PhoneNumber = nullString(email), nullString(phone)
 	c.CustomAttributes, c.AdditionalAttributes = jsonMap(custom), jsonMap(additional)
@@ -27,13 +25,37 @@ func (r reader) FindContactByID(ctx context.Context, accountID, id int64) (*nova
 	return &c, nil
 }
 
-// CreateContact implements novatalks.Tx.
-func (t *tx) CreateContact(ctx context.Context, c *novatalks.Contact) error {
-	custom, err := jsonText(c.CustomAttributes)
+// FindContactByID implements novatalks.Reader.
+func (r reader) FindContactByID(ctx context.Context, accountID, id int64) (*novatalks.Contact, error) {
+	return queryOne(ctx, r.q, scanContact, "contact", `SELECT `+contactColumns+` FROM contacts WHERE account_id = ? AND id = ?`, accountID, id)
+}
+
+// FindContacts implements novatalks.Reader.
+func (r reader) FindContacts(ctx context.Context, f novatalks.ContactFilter) ([]*novatalks.Contact, int, error) {
+	var total int
+	if err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts WHERE account_id = ?`, f.AccountID).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	list, err := queryAll(ctx, r.q, scanContact, `SELECT `+contactColumns+` FROM contacts WHERE account_id = ?
+		ORDER BY id DESC LIMIT ? OFFSET ?`, f.AccountID, limitOrAll(f.Limit), f.Offset)
+	return list, total, err
+}
+
+// UpdateContact implements novatalks.Tx.
+func (t *tx) UpdateContact(ctx context.Context, c *novatalks.Contact) error {
+	custom, additional, err := attrsText(c.CustomAttributes, c.AdditionalAttributes)
 	if err != nil {
 		return err
 	}
-	additional, err := jsonText(c.AdditionalAttributes)
+	res, err := t.q.ExecContext(ctx, `UPDATE contacts SET name = ?, email = ?, phone_number = ?, custom_attributes = ?,
+		additional_attributes = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+		c.Name, c.Email, c.PhoneNumber, custom, additional, ms(c.UpdatedAt), c.AccountID, c.ID)
+	return affected(res, err, "contact")
+}
+
+// CreateContact implements novatalks.Tx.
+func (t *tx) CreateContact(ctx context.Context, c *novatalks.Contact) error {
+	custom, additional, err := attrsText(c.CustomAttributes, c.AdditionalAttributes)
 	if err != nil {
 		return err
 	}

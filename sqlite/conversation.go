@@ -3,6 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/novatalks/novatalks"
 )
@@ -11,39 +14,15 @@ const conversationColumns = `id, account_id, inbox_id, contact_id, contact_inbox
 	priority, subpriority, assignee_id, team_id, dialog_id, additional_attributes, custom_attributes,
 	snoozed_until, agent_last_seen_at, contact_last_seen_at, last_activity_at, last_stamp, created_at, updated_at`
 
-// FindConversationByID implements novatalks.Reader.
-func (r reader) FindConversationByID(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
-	c, err := r.findConversationRow(ctx, accountID, id)
-	if err != nil {
-		return nil, err
-	}
-	if c.Inbox, err = r.FindInboxByID(ctx, c.AccountID, c.InboxID); err != nil {
-		return nil, err
-	}
-	if c.Contact, err = r.FindContactByID(ctx, c.AccountID, c.ContactID); err != nil {
-		return nil, err
-	}
-	if c.AssigneeID != nil {
-		if c.Assignee, err = r.FindUserByID(ctx, c.AccountID, *c.AssigneeID); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
-}
-
-// findConversationRow reads the conversation itself, without what
-// FindConversationByID hydrates.
-func (r reader) findConversationRow(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
+func scanConversation(sc scanner) (*novatalks.Conversation, error) {
 	var c novatalks.Conversation
 	var assignee, team, snoozed, agentSeen, contactSeen sql.NullInt64
 	var additional, custom string
 	var activity, stamp, created, updated int64
-	err := r.q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE account_id = ? AND id = ?`,
-		accountID, id).Scan(&c.ID, &c.AccountID, &c.InboxID, &c.ContactID, &c.ContactInboxID, &c.Status, &c.Substatus,
+	if err := sc.Scan(&c.ID, &c.AccountID, &c.InboxID, &c.ContactID, &c.ContactInboxID, &c.Status, &c.Substatus,
 		&c.Priority, &c.Subpriority, &assignee, &team, &c.DialogID, &additional, &custom,
-		&snoozed, &agentSeen, &contactSeen, &activity, &stamp, &created, &updated)
-	if err != nil {
-		return nil, notFound(err, "conversation")
+		&snoozed, &agentSeen, &contactSeen, &activity, &stamp, &created, &updated); err != nil {
+		return nil, err
 	}
 	c.AssigneeID, c.TeamID = nullInt(assignee), nullInt(team)
 	c.AdditionalAttributes, c.CustomAttributes = jsonMap(additional), jsonMap(custom)
@@ -52,19 +31,191 @@ func (r reader) findConversationRow(ctx context.Context, accountID, id int64) (*
 	return &c, nil
 }
 
+// FindConversationByID implements novatalks.Reader.
+func (r reader) FindConversationByID(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
+	c, err := queryOne(ctx, r.q, scanConversation, "conversation",
+		`SELECT `+conversationColumns+` FROM conversations WHERE account_id = ? AND id = ?`, accountID, id)
+	if err != nil {
+		return nil, err
+	}
+	return c, r.hydrateConversations(ctx, accountID, []*novatalks.Conversation{c}, false)
+}
+
+// FindConversations implements novatalks.Reader.
+func (r reader) FindConversations(ctx context.Context, f novatalks.ConversationFilter) ([]*novatalks.Conversation, error) {
+	where, args := conversationWhere(f, true)
+	list, err := queryAll(ctx, r.q, scanConversation, `SELECT `+conversationColumns+` FROM conversations WHERE `+where+`
+		ORDER BY last_activity_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limitOrAll(f.Limit), f.Offset)...)
+	if err != nil {
+		return nil, err
+	}
+	return list, r.hydrateConversations(ctx, f.AccountID, list, true)
+}
+
+// CountConversations implements novatalks.Reader.
+func (r reader) CountConversations(ctx context.Context, f novatalks.ConversationFilter, userID int64) (novatalks.ConversationCounts, error) {
+	var n novatalks.ConversationCounts
+	f.ID = 0
+	where, args := conversationWhere(f, false)
+	err := r.q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(assignee_id = ?), 0),
+		COALESCE(SUM(assignee_id IS NOT NULL), 0), COALESCE(SUM(assignee_id IS NULL), 0)
+		FROM conversations WHERE `+where, append([]any{userID}, args...)...).Scan(&n.All, &n.Mine, &n.Assigned, &n.Unassigned)
+	return n, err
+}
+
+// conversationWhere is the WHERE clause of a filter, with or without its
+// assignee type.
+func conversationWhere(f novatalks.ConversationFilter, withAssignee bool) (string, []any) {
+	where := []string{`account_id = ?`}
+	args := []any{f.AccountID}
+	if f.ID != 0 {
+		where, args = append(where, `id = ?`), append(args, f.ID)
+	}
+	if f.Status != "" && f.Status != novatalks.StatusAll {
+		where, args = append(where, `status = ?`), append(args, f.Status)
+	}
+	if f.InboxID != 0 {
+		where, args = append(where, `inbox_id = ?`), append(args, f.InboxID)
+	}
+	if f.Query != "" {
+		like := "%" + escapeLike(f.Query) + "%"
+		where = append(where, `(EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = conversations.contact_id
+			AND (ct.name LIKE ? ESCAPE '\' OR ct.email LIKE ? ESCAPE '\' OR ct.phone_number LIKE ? ESCAPE '\'))
+			OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id AND m.content LIKE ? ESCAPE '\'))`)
+		args = append(args, like, like, like, like)
+	}
+	if withAssignee {
+		switch f.AssigneeType {
+		case novatalks.AssigneeMe:
+			where, args = append(where, `assignee_id = ?`), append(args, f.UserID)
+		case novatalks.AssigneeAssigned:
+			where = append(where, `assignee_id IS NOT NULL`)
+		case novatalks.AssigneeUnassigned:
+			where = append(where, `assignee_id IS NULL`)
+		}
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// escapeLike escapes the LIKE wildcards of s for ESCAPE '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// hydrateConversations fills Inbox, Contact and Assignee of conversations of
+// one account (and with activity also LastMessage and UnreadCount) with a
+// fixed number of queries, whatever the number of conversations.
+func (r reader) hydrateConversations(ctx context.Context, accountID int64, convs []*novatalks.Conversation, activity bool) error {
+	if len(convs) == 0 {
+		return nil
+	}
+	var inboxIDs, contactIDs, userIDs, ids []int64
+	for _, c := range convs {
+		inboxIDs, contactIDs, ids = append(inboxIDs, c.InboxID), append(contactIDs, c.ContactID), append(ids, c.ID)
+		if c.AssigneeID != nil {
+			userIDs = append(userIDs, *c.AssigneeID)
+		}
+	}
+	lead := []any{accountID}
+	inboxes, err := byID(ctx, r.q, scanInbox, func(in *novatalks.Inbox) int64 { return in.ID },
+		`SELECT `+inboxColumns+` FROM inboxes WHERE account_id = ? AND id IN (`, lead, compact(inboxIDs))
+	if err != nil {
+		return err
+	}
+	contacts, err := byID(ctx, r.q, scanContact, func(c *novatalks.Contact) int64 { return c.ID },
+		`SELECT `+contactColumns+` FROM contacts WHERE account_id = ? AND id IN (`, lead, compact(contactIDs))
+	if err != nil {
+		return err
+	}
+	users, err := byID(ctx, r.q, scanUser, func(u *novatalks.User) int64 { return u.ID },
+		`SELECT `+userColumns+` FROM users WHERE account_id = ? AND id IN (`, lead, compact(userIDs))
+	if err != nil {
+		return err
+	}
+	for _, c := range convs {
+		c.Inbox, c.Contact = inboxes[c.InboxID], contacts[c.ContactID]
+		if c.Inbox == nil || c.Contact == nil {
+			return novatalks.Errorf(novatalks.EINTERNAL, "conversation %d lost its inbox or contact", c.ID)
+		}
+		if c.AssigneeID != nil {
+			if c.Assignee = users[*c.AssigneeID]; c.Assignee == nil {
+				return novatalks.Errorf(novatalks.EINTERNAL, "conversation %d lost its assignee", c.ID)
+			}
+		}
+	}
+	if !activity {
+		return nil
+	}
+	return r.hydrateActivity(ctx, convs, ids)
+}
+
+// hydrateActivity fills LastMessage and UnreadCount of conversations.
+func (r reader) hydrateActivity(ctx context.Context, convs []*novatalks.Conversation, ids []int64) error {
+	in, args := placeholders(ids)
+	last, err := r.queryMessages(ctx, `SELECT `+messageColumns+` FROM messages WHERE id IN
+		(SELECT MAX(id) FROM messages WHERE conversation_id IN (`+in+`) GROUP BY conversation_id)`, args...)
+	if err != nil {
+		return err
+	}
+	if err := r.hydrate(ctx, last); err != nil {
+		return err
+	}
+	unread := map[int64]int{}
+	rows, err := r.q.QueryContext(ctx, `SELECT m.conversation_id, COUNT(*) FROM messages m
+		JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.conversation_id IN (`+in+`) AND m.message_type = 'incoming' AND m.deleted_at IS NULL
+		AND m.created_at > COALESCE(c.agent_last_seen_at, 0) GROUP BY m.conversation_id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		unread[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	byConv := map[int64]*novatalks.Message{}
+	for _, m := range last {
+		byConv[m.ConversationID] = m
+	}
+	for _, c := range convs {
+		c.LastMessage, c.UnreadCount = byConv[c.ID], unread[c.ID]
+	}
+	return nil
+}
+
+// compact returns ids sorted and without repeats.
+func compact(ids []int64) []int64 {
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// FindDueSnoozed implements novatalks.Reader.
+func (r reader) FindDueSnoozed(ctx context.Context, at time.Time, limit int) ([]novatalks.ConversationRef, error) {
+	return queryAll(ctx, r.q, func(sc scanner) (novatalks.ConversationRef, error) {
+		var ref novatalks.ConversationRef
+		return ref, sc.Scan(&ref.AccountID, &ref.ID)
+	}, `SELECT account_id, id FROM conversations WHERE status = 'snoozed' AND snoozed_until IS NOT NULL
+		AND snoozed_until <= ? ORDER BY snoozed_until, id LIMIT ?`, ms(at), limitOrAll(limit))
+}
+
 // LockConversation implements novatalks.Tx. SQLite has one writer, so the
-// transaction already holds everything; this is a plain read of the row.
+// transaction already holds everything; this is a plain read of the row,
+// without the hydration of FindConversationByID (it is on every write path).
 func (t *tx) LockConversation(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
-	return t.findConversationRow(ctx, accountID, id)
+	return queryOne(ctx, t.q, scanConversation, "conversation",
+		`SELECT `+conversationColumns+` FROM conversations WHERE account_id = ? AND id = ?`, accountID, id)
 }
 
 // CreateConversation implements novatalks.Tx.
 func (t *tx) CreateConversation(ctx context.Context, c *novatalks.Conversation) error {
-	additional, err := jsonText(c.AdditionalAttributes)
-	if err != nil {
-		return err
-	}
-	custom, err := jsonText(c.CustomAttributes)
+	custom, additional, err := attrsText(c.CustomAttributes, c.AdditionalAttributes)
 	if err != nil {
 		return err
 	}
@@ -84,11 +235,7 @@ func (t *tx) CreateConversation(ctx context.Context, c *novatalks.Conversation) 
 
 // UpdateConversation implements novatalks.Tx.
 func (t *tx) UpdateConversation(ctx context.Context, c *novatalks.Conversation) error {
-	additional, err := jsonText(c.AdditionalAttributes)
-	if err != nil {
-		return err
-	}
-	custom, err := jsonText(c.CustomAttributes)
+	custom, additional, err := attrsText(c.CustomAttributes, c.AdditionalAttributes)
 	if err != nil {
 		return err
 	}
@@ -99,13 +246,5 @@ func (t *tx) UpdateConversation(ctx context.Context, c *novatalks.Conversation) 
 		c.Status, c.Substatus, c.Priority, c.Subpriority, c.AssigneeID, c.TeamID, c.DialogID, additional, custom,
 		msPtr(c.SnoozedUntil), msPtr(c.AgentLastSeenAt), msPtr(c.ContactLastSeenAt), ms(c.LastActivityAt),
 		ms(c.LastStamp), ms(c.UpdatedAt), c.AccountID, c.ID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return novatalks.Errorf(novatalks.ENOTFOUND, "conversation not found")
-	}
-	return nil
+	return affected(res, err, "conversation")
 }

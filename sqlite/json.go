@@ -18,6 +18,17 @@ func jsonText[T any](v T) (string, error) {
 	return string(b), nil
 }
 
+// attrsText encodes two attribute maps (custom and additional, in that
+// order) for their TEXT columns.
+func attrsText(custom, additional map[string]any) (string, string, error) {
+	c, err := jsonText(custom)
+	if err != nil {
+		return "", "", err
+	}
+	a, err := jsonText(additional)
+	return c, a, err
+}
+
 // jsonMap decodes a TEXT column holding a JSON object; it never returns nil.
 func jsonMap(s string) map[string]any {
 	m := map[string]any{}
@@ -67,4 +78,12 @@ func placeholders(ids []int64) (string, []any) {
 		args[i] = id
 	}
 	return string(b), args
+}
+
+// limitOrAll turns a limit where 0 means "no limit" into SQLite's (-1).
+func limitOrAll(limit int) int {
+	if limit <= 0 {
+		return -1
+	}
+	return limit
 }

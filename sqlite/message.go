@@ -325,13 +325,8 @@ func (t *tx) UpdateMessage(ctx context.Context, m *novatalks.Message) error {
 	res, err := t.q.ExecContext(ctx, `UPDATE messages SET content = ?, content_attributes = ?, status = ?, pinned = ?,
 		updated_at = ?, deleted_at = ? WHERE conversation_id = ? AND id = ?`,
 		m.Content, attrs, m.Status, m.Pinned, ms(m.UpdatedAt), msPtr(m.DeletedAt), m.ConversationID, m.ID)
-	if err != nil {
+	if err := affected(res, err, "message"); err != nil {
 		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return novatalks.Errorf(novatalks.ENOTFOUND, "message not found")
 	}
 	if m.DeletedAt != nil {
 		if _, err := t.q.ExecContext(ctx, `DELETE FROM attachments WHERE message_id = ?`, m.ID); err != nil {

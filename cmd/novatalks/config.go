@@ -23,12 +23,7 @@ type serveConfig struct {
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
-	env := func(name, fallback string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return fallback
-	}
+	env := func(name, fallback string) string { return envOr(getenv, name, fallback) }
 	var cfg serveConfig
 	var level string
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)

@@ -1,6 +1,7 @@
 // Command novatalks is the NovaTalks chat server and its tools.
 //
 //	novatalks serve     run the server (SQLite in a data folder by default)
+//	novatalks admin     operator commands: accounts, agents and tokens, inboxes, push integrations
 //	novatalks version   print the version
 //
 // This is the only package that wires the pieces together: it reads the
@@ -37,6 +38,7 @@ const usage = `Usage: novatalks <command> [flags]
 
 Commands:
   serve     run the server
+  admin     create accounts, agents and inboxes; rotate tokens; configure push integrations
   version   print the version
 
 Run "novatalks <command> -h" for the flags of a command.
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return serve(ctx, cfg, stdout, stderr)
+	case "admin":
+		return admin(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "novatalks", version)
 		return nil

@@ -25,7 +25,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		return err
 	}
 	if a.Bootstrap.Created {
-		if err := announceAdmin(cfg, a.Bootstrap, stdout); err != nil {
+		if err := announceAdmin(cfg.DataDir, cfg.AdminToken != "", a.Bootstrap, stdout); err != nil {
 			a.Close()
 			return err
 		}
@@ -63,14 +63,17 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func announceAdmin(cfg *serveConfig, boot *novatalks.Bootstrap, stdout io.Writer) error {
+// announceAdmin tells the operator what a fresh database got, and saves the
+// administrator's token to <dataDir>/admin-token unless it came from the
+// environment (fromEnv).
+func announceAdmin(dataDir string, fromEnv bool, boot *novatalks.Bootstrap, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "Created account %d, SDK inbox %d (identifier %s) and administrator %q.\n",
 		boot.Account.ID, boot.Inbox.ID, boot.Inbox.Identifier, boot.Admin.Email)
-	if cfg.AdminToken != "" {
+	if fromEnv {
 		fmt.Fprintln(stdout, "The administrator's API access token is NOVATALKS_ADMIN_TOKEN.")
 		return nil
 	}
-	path := filepath.Join(cfg.DataDir, "admin-token")
+	path := filepath.Join(dataDir, "admin-token")
 	if err := os.WriteFile(path, []byte(boot.AdminToken+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write admin token: %w", err)
 	}

@@ -1,5 +1,6 @@
 // Package app assembles a novatalks server from its pieces: the store, the
-// domain service and the HTTP server. It is the wiring of cmd/novatalks, kept
+// domain service, the HTTP server, the WebSocket gateway and the background
+// loop that reopens snoozed conversations. It is the wiring of cmd/novatalks, kept
 // in its own package so that end-to-end tests run exactly the server the
 // binary runs.
 package app
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/fanout"
@@ -37,7 +39,14 @@ type Config struct {
 	// Gateway tunes the WebSocket gateway (keepalive, deadlines, limits);
 	// zero values are the defaults.
 	Gateway httpapi.GatewayConfig
+	// SnoozeInterval is how often snoozed conversations whose time has come
+	// are reopened (DefaultSnoozeInterval when zero); tests make it short.
+	SnoozeInterval time.Duration
 }
+
+// DefaultSnoozeInterval is how often a server looks for snoozed
+// conversations to reopen: a snooze ends at most this late.
+const DefaultSnoozeInterval = 5 * time.Second
 
 // App is a wired server. Serve App.Handler with an http.Server; after that
 // server has shut down, call Close.
@@ -49,6 +58,8 @@ type App struct {
 	Server    *httpapi.Server
 	Registry  *prometheus.Registry
 	Bootstrap *novatalks.Bootstrap
+
+	stopSnoozes func()
 }
 
 // New opens the store in cfg.DataDir (creating and migrating it as needed),
@@ -89,16 +100,53 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("start websocket gateway: %w", err)
 	}
 	server.Handle("GET /ws", gateway)
-	return &App{DB: db, Broker: broker, Gateway: gateway, Service: service, Server: server, Registry: registry, Bootstrap: boot}, nil
+	if cfg.SnoozeInterval <= 0 {
+		cfg.SnoozeInterval = DefaultSnoozeInterval
+	}
+	stopSnoozes := every(cfg.SnoozeInterval, func(ctx context.Context) {
+		if n, err := service.ReopenDueSnoozed(ctx); err != nil && ctx.Err() == nil {
+			cfg.Logger.Error("reopen snoozed conversations", "err", err)
+		} else if n > 0 {
+			cfg.Logger.Info("reopened snoozed conversations", "count", n)
+		}
+	})
+	return &App{DB: db, Broker: broker, Gateway: gateway, Service: service, Server: server, Registry: registry,
+		Bootstrap: boot, stopSnoozes: stopSnoozes}, nil
+}
+
+// every runs fn at once and then every interval, in one goroutine, until
+// the returned stop is called. stop cancels the context fn runs with and
+// waits until fn has returned, so nothing runs after it.
+func every(interval time.Duration, fn func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ticker := time.NewTicker(interval)
+		defer ticker.Stop()
+		for {
+			fn(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // Handler returns the HTTP handler of every route.
 func (a *App) Handler() http.Handler { return a.Server }
 
-// Close releases what New opened, in order: the WebSocket connections (which
-// http.Server.Shutdown does not close), then the database. Call it after the
-// HTTP server has stopped.
+// Close releases what New opened, in order: the loop that reopens snoozed
+// conversations, the WebSocket connections (which http.Server.Shutdown does
+// not close), then the database. Call it after the HTTP server has stopped.
 func (a *App) Close() error {
+	a.stopSnoozes()
 	a.Gateway.Close()
 	return a.DB.Close()
 }

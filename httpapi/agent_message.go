@@ -1,0 +1,207 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"maps"
+	"net/http"
+	"strings"
+
+	"github.com/novatalks/novatalks"
+)
+
+// messageTypeNumbers are the integer message types of the agent API, as
+// Chatwoot stores them (message_type_before_type_cast).
+var messageTypeNumbers = map[string]int{
+	novatalks.MessageIncoming: 0, novatalks.MessageOutgoing: 1,
+	novatalks.MessageActivity: 2, novatalks.MessageTemplate: 3,
+}
+
+// AppSenderJSON is who sent a message, in the form of Chatwoot's
+// push_event_data: type is user, contact or agent_bot.
+type AppSenderJSON struct {
+	ID            int64  `json:"id"`
+	Name          string `json:"name"`
+	AvailableName string `json:"available_name"`
+	AvatarURL     string `json:"avatar_url"`
+	Thumbnail     string `json:"thumbnail"`
+	Type          string `json:"type"`
+}
+
+// senderTypes are the agent API's names of sender types.
+var senderTypes = map[string]string{
+	novatalks.SenderUser: "user", novatalks.SenderContact: "contact", novatalks.SenderAgentBot: "agent_bot",
+}
+
+func newAppSenderJSON(s *novatalks.Sender) *AppSenderJSON {
+	if s == nil {
+		return nil
+	}
+	out := &AppSenderJSON{ID: s.ID, Name: s.Name, AvailableName: s.Name, Type: senderTypes[s.Type]}
+	if s.DisplayName != nil && *s.DisplayName != "" {
+		out.AvailableName = *s.DisplayName
+	}
+	if s.AvatarURL != nil {
+		out.AvatarURL, out.Thumbnail = *s.AvatarURL, *s.AvatarURL
+	}
+	return out
+}
+
+// AppMessageJSON is a message of the agent API: Chatwoot's message view
+// (integer message_type, Unix-second times) with NovaTalks' dialog_id,
+// sender_type, sender_id, updated_at and deleted_at added. A deleted message
+// has content null and content_attributes.deleted true, as Chatwoot marks it.
+type AppMessageJSON struct {
+	ID                int64            `json:"id"`
+	Content           *string          `json:"content"`
+	AccountID         int64            `json:"account_id"`
+	InboxID           int64            `json:"inbox_id"`
+	ConversationID    int64            `json:"conversation_id"`
+	DialogID          string           `json:"dialog_id"`
+	MessageType       int              `json:"message_type"`
+	ContentType       string           `json:"content_type"`
+	Status            string           `json:"status"`
+	ContentAttributes map[string]any   `json:"content_attributes"`
+	CreatedAt         int64            `json:"created_at"`
+	UpdatedAt         int64            `json:"updated_at"`
+	Private           bool             `json:"private"`
+	SourceID          *string          `json:"source_id"`
+	EchoID            *string          `json:"echo_id,omitempty"`
+	SenderType        *string          `json:"sender_type"`
+	SenderID          *int64           `json:"sender_id"`
+	Sender            *AppSenderJSON   `json:"sender,omitempty"`
+	Attachments       []AttachmentJSON `json:"attachments,omitempty"`
+	DeletedAt         *int64           `json:"deleted_at"`
+}
+
+func newAppMessageJSON(m *novatalks.Message) AppMessageJSON {
+	out := AppMessageJSON{
+		ID: m.ID, Content: m.Content, AccountID: m.AccountID, InboxID: m.InboxID, ConversationID: m.ConversationID,
+		DialogID: m.DialogID, MessageType: messageTypeNumbers[m.MessageType], ContentType: m.ContentType,
+		Status: m.Status, ContentAttributes: orEmptyMap(m.ContentAttributes), CreatedAt: seconds(m.CreatedAt),
+		UpdatedAt: seconds(m.UpdatedAt), Private: m.Private, SourceID: m.SourceID, EchoID: m.EchoID,
+		SenderID: m.SenderID, Sender: newAppSenderJSON(m.Sender), Attachments: newAttachmentsJSON(m.Attachments),
+	}
+	if m.SenderType != "" {
+		t := m.SenderType
+		out.SenderType = &t
+	}
+	if m.DeletedAt != nil {
+		d := seconds(*m.DeletedAt)
+		out.DeletedAt = &d
+		out.ContentAttributes = maps.Clone(out.ContentAttributes)
+		out.ContentAttributes["deleted"] = true
+	}
+	return out
+}
+
+// appMessagesResponse is the body of GET .../conversations/{id}/messages.
+type appMessagesResponse struct {
+	Meta struct {
+		Labels               []string        `json:"labels"`
+		AdditionalAttributes map[string]any  `json:"additional_attributes"`
+		Contact              *AppContactJSON `json:"contact"`
+		Assignee             *AppSenderJSON  `json:"assignee,omitempty"`
+		AgentLastSeenAt      *string         `json:"agent_last_seen_at"`
+	} `json:"meta"`
+	Payload []AppMessageJSON `json:"payload"`
+}
+
+func (s *Server) handleListAgentMessages(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+	id, err := agentPathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var cursors [2]*int64
+	for i, name := range []string{"before", "after"} {
+		if n, ok, err := queryInt(r, name); err != nil {
+			return err
+		} else if ok {
+			cursors[i] = &n
+		}
+	}
+	conv, msgs, err := s.service.AgentMessages(r.Context(), novatalks.UserActor(u), id, cursors[0], cursors[1])
+	if err != nil {
+		return err
+	}
+	var resp appMessagesResponse
+	resp.Meta.Labels, resp.Meta.AdditionalAttributes = []string{}, orEmptyMap(conv.AdditionalAttributes)
+	resp.Meta.Contact = newAppContactJSON(conv.Contact)
+	if conv.Assignee != nil {
+		resp.Meta.Assignee = newAppSenderJSON(userSender(conv.Assignee))
+	}
+	resp.Meta.AgentLastSeenAt = isoTime(conv.AgentLastSeenAt)
+	resp.Payload = mapAll(msgs, newAppMessageJSON)
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// userSender is an agent as the sender of its messages.
+func userSender(u *novatalks.User) *novatalks.Sender {
+	s := &novatalks.Sender{ID: u.ID, Type: novatalks.SenderUser, Name: u.Name, DisplayName: &u.DisplayName}
+	if u.AvatarURL != "" {
+		s.AvatarURL = &u.AvatarURL
+	}
+	return s
+}
+
+// createAgentMessageRequest is the body of POST .../conversations/{id}/messages.
+type createAgentMessageRequest struct {
+	Content           *string         `json:"content"`
+	MessageType       json.RawMessage `json:"message_type"`
+	Private           bool            `json:"private"`
+	ContentType       string          `json:"content_type"`
+	ContentAttributes map[string]any  `json:"content_attributes"`
+	EchoID            *flexString     `json:"echo_id"`
+}
+
+// outgoingType reports whether a message_type field asks for an outgoing
+// message: absent, "outgoing" or 1, as Chatwoot accepts both forms.
+func outgoingType(raw json.RawMessage) bool {
+	switch strings.TrimSpace(string(raw)) {
+	case "", "null", `"outgoing"`, "1":
+		return true
+	}
+	return false
+}
+
+func (s *Server) handleCreateAgentMessage(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+	id, err := agentPathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var body createAgentMessageRequest
+	if err := decodeJSON(w, r, s.service.Limits.MaxBodyBytes, &body); err != nil {
+		return err
+	}
+	if !outgoingType(body.MessageType) {
+		return novatalks.Errorf(novatalks.EINVALID, "message_type must be outgoing: agents and bots send outgoing messages")
+	}
+	in := novatalks.NewAgentMessage{Content: body.Content, ContentType: body.ContentType,
+		ContentAttributes: body.ContentAttributes, Private: body.Private}
+	if body.EchoID != nil {
+		in.EchoID = string(*body.EchoID)
+	}
+	m, err := s.service.SendAgentMessage(r.Context(), novatalks.UserActor(u), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newAppMessageJSON(m))
+	return nil
+}
+
+func (s *Server) handleDeleteAgentMessage(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+	id, err := agentPathID(r, "id")
+	if err != nil {
+		return err
+	}
+	messageID, err := agentPathID(r, "message_id")
+	if err != nil {
+		return err
+	}
+	m, err := s.service.DeleteAgentMessage(r.Context(), novatalks.UserActor(u), id, messageID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newAppMessageJSON(m))
+	return nil
+}
