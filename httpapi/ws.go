@@ -149,12 +149,18 @@ func NewGateway(service *novatalks.Service, broker novatalks.Broker, cfg Gateway
 		contacts: map[int64]map[*client]struct{}{}, agents: map[int64]map[*client]struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	npoller := runtime.NumCPU()
 	g.engine = nbhttp.NewEngine(nbhttp.Config{
-		Name: "novatalks-ws", NPoller: runtime.NumCPU(), ReleaseWebsocketPayload: true,
+		Name: "novatalks-ws", NPoller: npoller, ReleaseWebsocketPayload: true,
 		MaxWriteBufferSize: cfg.MaxQueueBytes, ReadBufferSize: 4 << 10,
 	})
+	probe := newPollerProbe(npoller)
+	g.engine.OnClose(probe.OnClose)
 	if err := g.engine.Start(); err != nil {
 		return nil, err
+	}
+	if err := probe.run(g.engine, npoller, 5*time.Second); err != nil {
+		g.logger.Warn("could not check that the websocket pollers run; closing the gateway may hang", "err", err)
 	}
 	u := websocket.NewUpgrader()
 	u.Engine = g.engine
