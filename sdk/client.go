@@ -82,9 +82,9 @@ func (c *Client) WithToken(token string) *Client {
 func (c *Client) Token() string { return c.token }
 
 // Backoff spaces out repeated attempts: attempt n (from 0) waits a random
-// duration between d/2 and d, where d is Min·2ⁿ capped at Max. The random
-// half ("jitter") keeps many clients that lost the same server from
-// returning to it in step.
+// duration between d/2 and d, where d is Min·2ⁿ capped at Max (a zero Max
+// keeps d at Min). The random half ("jitter") keeps many clients that lost
+// the same server from returning to it in step.
 type Backoff struct {
 	Min, Max time.Duration
 	// Rand returns a number in [0, 1); nil means math/rand/v2. Tests set it

@@ -19,8 +19,11 @@ import (
 )
 
 // baseURL is the address of the server the examples talk to: a real
-// novatalks server that TestMain starts in-process.
-var baseURL string
+// novatalks server that TestMain starts in-process, and exampleApp is it.
+var (
+	baseURL    string
+	exampleApp *app.App
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "novatalks-sdk-examples")
@@ -33,7 +36,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	baseURL = hs.URL
+	baseURL, exampleApp = hs.URL, a
 	code := m.Run()
 	hs.Close()
 	a.Close()
