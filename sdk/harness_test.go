@@ -6,15 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/internal/app"
+	"github.com/novatalks/novatalks/internal/apptest"
 	"github.com/novatalks/novatalks/sdk"
 )
 
@@ -31,7 +29,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	a, hs, err := startApp(dir, "127.0.0.1:0", nil)
+	a, hs, err := apptest.StartApp(dir, "127.0.0.1:0", nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -44,51 +42,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// startApp starts the real server on a SQLite database in dir, listening on
-// addr (which may name a port another server just left).
-func startApp(dir, addr string, tweak func(*app.Config)) (*app.App, *httptest.Server, error) {
-	cfg := app.Config{DataDir: dir, PublicURL: "http://novatalks.test"}
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	a, err := app.New(context.Background(), cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	var ln net.Listener
-	for try := 0; ; try++ { // the port of a server that just closed may take a moment to free
-		if ln, err = net.Listen("tcp", addr); err == nil || try == 50 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err != nil {
-		a.Close()
-		return nil, nil, err
-	}
-	hs := httptest.NewUnstartedServer(a.Handler())
-	hs.Listener.Close()
-	hs.Listener = ln
-	hs.Start()
-	return a, hs, nil
-}
-
-// Server is a real novatalks server for one test, which the test may
-// restart on the same data folder and address.
-type Server struct {
-	URL   string
-	Addr  string
-	dir   string
-	tweak func(*app.Config)
-
-	// admin is the administrator the first start created: the agent of the
-	// tests (a restart on the same database creates no one).
-	admin novatalks.Actor
-
-	mu  sync.RWMutex
-	app *app.App
-	hs  *httptest.Server
-}
+// Server is the real server of one test, which it may restart.
+type Server struct{ *apptest.Server }
 
 // MustStartServer starts a server on a fresh database; it stops when the test ends.
 func MustStartServer(tb testing.TB) *Server { return MustStartServerWith(tb, nil) }
@@ -96,52 +51,7 @@ func MustStartServer(tb testing.TB) *Server { return MustStartServerWith(tb, nil
 // MustStartServerWith is MustStartServer with a configuration tweak.
 func MustStartServerWith(tb testing.TB, tweak func(*app.Config)) *Server {
 	tb.Helper()
-	s := &Server{dir: tb.TempDir(), tweak: tweak}
-	a, hs, err := startApp(s.dir, "127.0.0.1:0", tweak)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s.app, s.hs, s.URL, s.Addr = a, hs, hs.URL, hs.Listener.Addr().String()
-	s.admin = novatalks.UserActor(a.Bootstrap.Admin)
-	tb.Cleanup(s.Stop)
-	return s
-}
-
-// App returns the running app. While the server restarts it waits.
-func (s *Server) App() *app.App {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.app
-}
-
-// Stop stops the server: HTTP first, then the gateway and the database.
-func (s *Server) Stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stopLocked()
-}
-
-func (s *Server) stopLocked() {
-	if s.app == nil {
-		return
-	}
-	s.hs.Close()
-	s.app.Close()
-	s.app, s.hs = nil, nil
-}
-
-// Restart stops the server and starts a new one on the same data folder and
-// address: every WebSocket is closed, and clients must reconnect.
-func (s *Server) Restart(tb testing.TB) {
-	tb.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stopLocked()
-	a, hs, err := startApp(s.dir, s.Addr, s.tweak)
-	if err != nil {
-		tb.Fatalf("restart: %v", err)
-	}
-	s.app, s.hs = a, hs
+	return &Server{apptest.Start(tb, tweak)}
 }
 
 // Client returns a client of the server with its own HTTP transport, so that
@@ -160,23 +70,6 @@ func (s *Server) Contact(tb testing.TB, opts ...sdk.Option) (*sdk.Client, *sdk.S
 		tb.Fatal(err)
 	}
 	return c.WithToken(started.Token), started
-}
-
-// AgentSays sends an agent message through the domain service, as the agent
-// API will.
-func (s *Server) AgentSays(tb testing.TB, convID int64, m novatalks.NewAgentMessage) *novatalks.Message {
-	tb.Helper()
-	out, err := s.App().Service.SendAgentMessage(context.Background(), s.admin, convID, m)
-	if err != nil {
-		tb.Fatalf("agent message: %v", err)
-	}
-	return out
-}
-
-// AgentText sends an agent text message.
-func (s *Server) AgentText(tb testing.TB, convID int64, text string) *novatalks.Message {
-	tb.Helper()
-	return s.AgentSays(tb, convID, novatalks.NewAgentMessage{Content: &text})
 }
 
 // Proxy is a TCP proxy in front of a server whose connections a test can
@@ -282,18 +175,6 @@ func wantError(tb testing.TB, err error, status int, message string) {
 	var e *sdk.Error
 	if !errors.As(err, &e) || e.StatusCode != status || !strings.Contains(e.Message(), message) {
 		tb.Errorf("err = %v, want a %d *sdk.Error saying %q", err, status, message)
-	}
-}
-
-// eventually polls cond until it holds or a few seconds pass.
-func eventually(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/internal/app"
+	"github.com/novatalks/novatalks/internal/apptest"
 	"github.com/novatalks/novatalks/sdk"
 )
 
@@ -69,7 +70,7 @@ func (r *recorder) connections() int {
 // waitEvents waits until the stream delivered n events and returns them.
 func (r *recorder) waitEvents(tb testing.TB, n int) []sdk.Event {
 	tb.Helper()
-	eventually(tb, fmt.Sprintf("%d events", n), func() bool { return len(r.Events()) >= n })
+	apptest.Eventually(tb, fmt.Sprintf("%d events", n), func() bool { return len(r.Events()) >= n })
 	return r.Events()
 }
 
@@ -111,7 +112,7 @@ func (r *running) Stop(tb testing.TB) error {
 // waitConnected waits until the stream has connected n times in all.
 func (r *running) waitConnected(tb testing.TB, n int) {
 	tb.Helper()
-	eventually(tb, fmt.Sprintf("connection %d", n), func() bool { return r.connections() >= n })
+	apptest.Eventually(tb, fmt.Sprintf("connection %d", n), func() bool { return r.connections() >= n })
 }
 
 // fast is a reconnection backoff for tests.
@@ -149,10 +150,10 @@ func TestStreamEvents(t *testing.T) {
 	if err := c.Delete(ctx, mine[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.App().Service.ChangeStatus(ctx, srv.admin, conv, novatalks.StatusResolved, nil); err != nil {
+	if _, err := srv.App().Service.ChangeStatus(ctx, srv.Admin, conv, novatalks.StatusResolved, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.App().Service.AgentTyping(ctx, srv.admin, conv, true, false); err != nil {
+	if err := srv.App().Service.AgentTyping(ctx, srv.Admin, conv, true, false); err != nil {
 		t.Fatal(err)
 	}
 
@@ -196,7 +197,7 @@ func TestStreamEvents(t *testing.T) {
 		if err := st.Typing(ctx); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the contact's typing to reach the server", func() bool { return typing.Load() != nil })
+		apptest.Eventually(t, "the contact's typing to reach the server", func() bool { return typing.Load() != nil })
 		if ty := typing.Load(); ty.SenderType != novatalks.SenderContact || ty.Sender.Name != "Ada" {
 			t.Errorf("typing = %+v", ty)
 		}
@@ -246,7 +247,7 @@ func TestStreamResume(t *testing.T) {
 	if err := c.MarkDelivered(ctx, missed2.ID); err != nil { // created and changed while away: one event
 		t.Fatal(err)
 	}
-	if _, err := srv.App().Service.ChangeStatus(ctx, srv.admin, conv, novatalks.StatusPending, nil); err != nil {
+	if _, err := srv.App().Service.ChangeStatus(ctx, srv.Admin, conv, novatalks.StatusPending, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -298,7 +299,7 @@ func startAgentSender(t *testing.T, srv *Server, conv int64, n int) *agentSender
 			default:
 			}
 			text := fmt.Sprintf("agent %d", i)
-			m, err := srv.App().Service.SendAgentMessage(context.Background(), srv.admin, conv, novatalks.NewAgentMessage{Content: &text})
+			m, err := srv.App().Service.SendAgentMessage(context.Background(), srv.Admin, conv, novatalks.NewAgentMessage{Content: &text})
 			if err != nil {
 				t.Errorf("send %d: %v", i, err)
 				return
@@ -324,7 +325,7 @@ func (s *agentSender) sent() []int64 {
 
 func (s *agentSender) waitSent(tb testing.TB, n int) {
 	tb.Helper()
-	eventually(tb, fmt.Sprintf("%d agent messages", n), func() bool { return len(s.sent()) >= n })
+	apptest.Eventually(tb, fmt.Sprintf("%d agent messages", n), func() bool { return len(s.sent()) >= n })
 }
 
 // checkExactlyOnce fails unless the created events are exactly the messages
@@ -420,18 +421,18 @@ func TestStreamAcrossNetworkCuts(t *testing.T) {
 		cancel()
 		<-done
 	}()
-	eventually(t, "the first connection", func() bool { return rec.connections() >= 1 })
+	apptest.Eventually(t, "the first connection", func() bool { return rec.connections() >= 1 })
 
 	const n = 200
 	sender := startAgentSender(t, srv, started.Conversation.ID, n)
 	for cut := 1; cut <= 3; cut++ {
 		sender.waitSent(t, cut*n/4)
 		proxy.Cut()
-		eventually(t, "a reconnection", func() bool { return rec.connections() > cut })
+		apptest.Eventually(t, "a reconnection", func() bool { return rec.connections() > cut })
 	}
 	<-sender.done
 	ids := sender.sent()
-	eventually(t, "every message and its delivery", func() bool { return len(rec.Events()) >= 2*n })
+	apptest.Eventually(t, "every message and its delivery", func() bool { return len(rec.Events()) >= 2*n })
 	events := rec.Events()
 	checkExactlyOnce(t, events, ids)
 	updates := map[int64]int{}
@@ -468,7 +469,7 @@ func TestStreamBackoff(t *testing.T) {
 	srv.Stop()
 	b := sdk.Backoff{Min: 2 * time.Millisecond, Max: 16 * time.Millisecond, Rand: func() float64 { return 0.999 }}
 	st := runStream(t, c, sdk.StreamOptions{Backoff: b})
-	eventually(t, "six attempts", func() bool { return len(st.States()) >= 6 })
+	apptest.Eventually(t, "six attempts", func() bool { return len(st.States()) >= 6 })
 	for i, s := range st.States()[:6] {
 		want := b.Delay(i)
 		if s.Connected || s.Err == nil || s.Attempt != i+1 || s.RetryIn != want {
@@ -586,7 +587,7 @@ func TestStreamStops(t *testing.T) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines after Run returned, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
 	}
-	eventually(t, "the server to see the socket closed", func() bool { return srv.App().Gateway.Connections() == 0 })
+	apptest.Eventually(t, "the server to see the socket closed", func() bool { return srv.App().Gateway.Connections() == 0 })
 }
 
 // TestStreamStopsWhileReconnecting cancels Run while it waits to reconnect.
@@ -598,7 +599,7 @@ func TestStreamStopsWhileReconnecting(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	st := runStream(t, sdk.New("http://"+addr, sdk.WithToken("t")), sdk.StreamOptions{Backoff: sdk.Backoff{Min: time.Hour}})
-	eventually(t, "a failed attempt", func() bool { return len(st.States()) > 0 })
+	apptest.Eventually(t, "a failed attempt", func() bool { return len(st.States()) > 0 })
 	if err := st.Stop(t); !errors.Is(err, context.Canceled) {
 		t.Errorf("Run = %v", err)
 	}
