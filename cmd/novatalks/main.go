@@ -1,6 +1,7 @@
 // Command novatalks is the NovaTalks chat server and its tools.
 //
 //	novatalks serve     run the server (SQLite in a data folder by default)
+//	novatalks chat      chat with a server as a contact, from the terminal
 //	novatalks version   print the version
 //
 // This is the only package that wires the pieces together: it reads the
@@ -25,7 +26,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "novatalks:", err)
 		}
@@ -37,13 +38,14 @@ const usage = `Usage: novatalks <command> [flags]
 
 Commands:
   serve     run the server
+  chat      chat with a server as a contact, from the terminal
   version   print the version
 
 Run "novatalks <command> -h" for the flags of a command.
 `
 
 // run executes one command; main only adds the process around it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
@@ -55,6 +57,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return serve(ctx, cfg, stdout, stderr)
+	case "chat":
+		cfg, err := parseChatConfig(args[1:], getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return chat(ctx, cfg, stdin, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "novatalks", version)
 		return nil
