@@ -248,7 +248,7 @@ func (s *Stream) connect(ctx context.Context, fn func(Event)) (live bool, err er
 
 	early, err := s.subscribe(sctx, cancel, conn, frames)
 	if err != nil {
-		return false, err
+		return false, reason(sctx, err)
 	}
 	if s.opts.PingInterval > 0 {
 		wg.Go(func() { ping(sctx, cancel, conn, s.opts.PingInterval) })
@@ -257,13 +257,13 @@ func (s *Stream) connect(ctx context.Context, fn func(Event)) (live bool, err er
 	conv, _, err := s.c.Conversation(rctx, 1)
 	rcancel()
 	if err != nil {
-		return false, err
+		return false, reason(sctx, err)
 	}
 	s.setConn(conn, conv.ID)
 	defer s.setConn(nil, 0)
 	s.syncStatus(conv, true, fn)
 	if err := s.catchUp(sctx, fn); err != nil {
-		return false, err
+		return false, reason(sctx, err)
 	}
 	s.notify(State{Connected: true})
 	for _, f := range early {
@@ -276,6 +276,15 @@ func (s *Stream) connect(ctx context.Context, fn func(Event)) (live bool, err er
 		s.handle(f, fn)
 	}
 	return true, context.Cause(sctx)
+}
+
+// reason returns why the connection of ctx ended when it did (a read error,
+// a lost pong), rather than err, the failure of a request that it cut short.
+func reason(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return err
 }
 
 // subscribe sends the subscription and waits for the server's answer. The
