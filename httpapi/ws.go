@@ -108,16 +108,9 @@ type Gateway struct {
 	contacts map[int64]map[*client]struct{} // by conversation ID
 	agents   map[int64]map[*client]struct{} // by account ID
 
-	stop    chan struct{}
-	done    chan struct{}
-	started time.Time
+	stop chan struct{}
+	done chan struct{}
 }
-
-// pollerStartGrace works around a start/stop race in nbio v1.6: a poller
-// goroutine clears its shutdown flag when its loop begins, so a Stop that
-// lands before that is lost and Stop waits forever. Close therefore never
-// stops an engine younger than this.
-const pollerStartGrace = 100 * time.Millisecond
 
 // client is one connection's state. It is kept small: it is what an idle
 // connection costs besides the kernel's socket.
@@ -156,14 +149,19 @@ func NewGateway(service *novatalks.Service, broker novatalks.Broker, cfg Gateway
 		contacts: map[int64]map[*client]struct{}{}, agents: map[int64]map[*client]struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	npoller := runtime.NumCPU()
 	g.engine = nbhttp.NewEngine(nbhttp.Config{
-		Name: "novatalks-ws", NPoller: runtime.NumCPU(), ReleaseWebsocketPayload: true,
+		Name: "novatalks-ws", NPoller: npoller, ReleaseWebsocketPayload: true,
 		MaxWriteBufferSize: cfg.MaxQueueBytes, ReadBufferSize: 4 << 10,
 	})
+	probe := newPollerProbe(npoller)
+	g.engine.OnClose(probe.OnClose)
 	if err := g.engine.Start(); err != nil {
 		return nil, err
 	}
-	g.started = time.Now()
+	if err := probe.run(g.engine, npoller, 5*time.Second); err != nil {
+		g.logger.Warn("could not check that the websocket pollers run; closing the gateway may hang", "err", err)
+	}
 	u := websocket.NewUpgrader()
 	u.Engine = g.engine
 	u.BlockingModTrasferConnToPoller = true
@@ -528,7 +526,6 @@ func (g *Gateway) Close() {
 	for _, c := range clients {
 		c.close(closeGoingAway, "server shutting down")
 	}
-	time.Sleep(pollerStartGrace - time.Since(g.started))
 	g.engine.Stop()
 }
 

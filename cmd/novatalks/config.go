@@ -22,6 +22,15 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration
 }
 
+// envOr returns the environment variable name, or fallback when it is unset
+// or empty.
+func envOr(getenv func(string) string, name, fallback string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
 	env := func(name, fallback string) string { return envOr(getenv, name, fallback) }
 	var cfg serveConfig
