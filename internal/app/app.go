@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/fanout"
 	"github.com/novatalks/novatalks/httpapi"
+	"github.com/novatalks/novatalks/nats"
 	"github.com/novatalks/novatalks/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -42,6 +44,12 @@ type Config struct {
 	// SnoozeInterval is how often snoozed conversations whose time has come
 	// are reopened (DefaultSnoozeInterval when zero); tests make it short.
 	SnoozeInterval time.Duration
+	// NATSURL, when set, spreads events over NATS so that several nodes
+	// share them; otherwise they stay in this process.
+	NATSURL string
+	// NATSSubject is the subject events travel on (nats.DefaultSubject when
+	// empty): deployments sharing a NATS server each use their own.
+	NATSSubject string
 }
 
 // DefaultSnoozeInterval is how often a server looks for snoozed
@@ -60,6 +68,7 @@ type App struct {
 	Bootstrap *novatalks.Bootstrap
 
 	stopSnoozes func()
+	closeBroker func() error
 }
 
 // New opens the store in cfg.DataDir (creating and migrating it as needed),
@@ -71,12 +80,24 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	broker := fanout.NewLocal()
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var broker novatalks.Broker = fanout.NewLocal()
+	closeBroker := func() error { return nil }
+	brokerReady := func() error { return nil }
+	if cfg.NATSURL != "" {
+		nb, err := nats.Open(nats.Config{URL: cfg.NATSURL, Subject: cfg.NATSSubject, Logger: cfg.Logger, Registerer: registry})
+		if err != nil {
+			return nil, err
+		}
+		broker, closeBroker, brokerReady = nb, nb.Close, nb.Ping
+	}
 	if cfg.Publisher != nil {
 		broker.Subscribe(func(e novatalks.Event) { cfg.Publisher.Publish(e) })
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "novatalks.db"), broker, cfg.Logger)
 	if err != nil {
+		closeBroker()
 		return nil, err
 	}
 	service := novatalks.NewService(db)
@@ -84,19 +105,19 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	boot, err := service.Bootstrap(ctx, cfg.AdminToken)
 	if err != nil {
 		db.Close()
+		closeBroker()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	server := httpapi.NewServer(service, httpapi.Config{
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, Registerer: registry,
-		MetricsHandler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ready: db.Ping,
+		MetricsHandler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ready: func(ctx context.Context) error { return errors.Join(db.Ping(ctx), brokerReady()) },
 	})
 	gwCfg := cfg.Gateway
 	gwCfg.Logger, gwCfg.Registerer = cfg.Logger, registry
 	gateway, err := httpapi.NewGateway(service, broker, gwCfg)
 	if err != nil {
 		db.Close()
+		closeBroker()
 		return nil, fmt.Errorf("start websocket gateway: %w", err)
 	}
 	server.Handle("GET /ws", gateway)
@@ -110,7 +131,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			cfg.Logger.Info("reopened snoozed conversations", "count", n)
 		}
 	})
-	return &App{DB: db, Broker: broker, Gateway: gateway, Service: service, Server: server, Registry: registry,
+	return &App{DB: db, Broker: broker, closeBroker: closeBroker, Gateway: gateway, Service: service, Server: server, Registry: registry,
 		Bootstrap: boot, stopSnoozes: stopSnoozes}, nil
 }
 
@@ -148,5 +169,6 @@ func (a *App) Handler() http.Handler { return a.Server }
 func (a *App) Close() error {
 	a.stopSnoozes()
 	a.Gateway.Close()
-	return a.DB.Close()
+	err := a.DB.Close() // its writer publishes what it commits on the way out
+	return errors.Join(err, a.closeBroker())
 }
