@@ -194,6 +194,7 @@ func (s *Service) RetryDelivery(ctx context.Context, actor Actor, id int64) (*De
 		out = d
 		return tx.UpdateDelivery(ctx, d)
 	})
+	s.notifyDeliveries(err, 1)
 	return out, err
 }
 

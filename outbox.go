@@ -183,13 +183,26 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx) error) error {
 	if s.Renderer == nil {
 		return s.Store.Update(ctx, fn)
 	}
-	return s.Store.Update(ctx, func(tx Tx) error {
+	var wrote int
+	err := s.Store.Update(ctx, func(tx Tx) error {
 		rec := &recordingTx{Tx: tx}
 		if err := fn(rec); err != nil {
 			return err
 		}
-		return s.enqueue(ctx, tx, rec.events)
+		var err error
+		wrote, err = s.enqueue(ctx, tx, rec.events)
+		return err
 	})
+	s.notifyDeliveries(err, wrote)
+	return err
+}
+
+// notifyDeliveries calls DeliveriesWritten after a transaction that wrote
+// deliveries committed.
+func (s *Service) notifyDeliveries(err error, wrote int) {
+	if err == nil && wrote > 0 && s.DeliveriesWritten != nil {
+		s.DeliveriesWritten()
+	}
 }
 
 // outbox builds the deliveries of one transaction.
@@ -204,21 +217,21 @@ type outbox struct {
 	bodies map[[2]string][]byte
 }
 
-// enqueue writes the deliveries of events inside tx.
-func (s *Service) enqueue(ctx context.Context, tx Tx, events []Event) error {
+// enqueue writes the deliveries of events inside tx and returns how many.
+func (s *Service) enqueue(ctx context.Context, tx Tx, events []Event) (int, error) {
 	if len(events) == 0 {
-		return nil
+		return 0, nil
 	}
 	o := &outbox{s: s, ctx: ctx, tx: tx, now: s.now()}
 	for i := range events {
 		if err := o.add(&events[i]); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if len(o.out) == 0 {
-		return nil
+		return 0, nil
 	}
-	return tx.EnqueueDeliveries(ctx, o.out)
+	return len(o.out), tx.EnqueueDeliveries(ctx, o.out)
 }
 
 // webhookEvent is the Chatwoot name of a domain event, "" when webhooks do not
@@ -406,5 +419,12 @@ func (s *Service) enqueueTyping(ctx context.Context, e Event) error {
 	if err != nil || !t.wants(webhookEvent(&e)) {
 		return err
 	}
-	return s.Store.Update(ctx, func(tx Tx) error { return s.enqueue(ctx, tx, []Event{e}) })
+	var wrote int
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		var err error
+		wrote, err = s.enqueue(ctx, tx, []Event{e})
+		return err
+	})
+	s.notifyDeliveries(err, wrote)
+	return err
 }

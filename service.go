@@ -31,6 +31,10 @@ type Service struct {
 	// literal private or loopback address (see PrivateIP). The delivery
 	// engine checks resolved addresses too.
 	DenyPrivateURLs bool
+	// DeliveriesWritten, when set, is called after every change that wrote
+	// deliveries has committed (the delivery engine's Wake). It must not
+	// block.
+	DeliveriesWritten func()
 
 	targets deliveryTargets
 }

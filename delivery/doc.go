@@ -39,8 +39,9 @@
 // # Concurrency and lifecycle
 //
 // New builds an Engine, Start runs it (one loop goroutine and up to Workers
-// attempt goroutines), Wake nudges it after a commit (it also polls every
-// PollInterval, which picks up retries and rows written by other processes),
+// attempt goroutines), Wake nudges it after a commit that wrote deliveries
+// (it also sleeps until the next retry is due, and polls every PollInterval
+// for rows written by other processes),
 // and Close stops it: call Close before the store closes. An Engine is safe
 // for concurrent use.
 package delivery

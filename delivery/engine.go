@@ -58,8 +58,8 @@ type Config struct {
 	// Workers is how many deliveries are in flight at once (default 8).
 	Workers int
 	// PollInterval is how often the outbox is checked when nothing wakes
-	// the engine (default 1s): it picks up retries that fall due and rows
-	// other processes write.
+	// the engine (default 1s): it picks up rows other processes write
+	// (novatalks admin retry-delivery, another node).
 	PollInterval time.Duration
 	// DenyPrivate refuses to connect to loopback, private and link-local
 	// addresses (novatalks.PrivateIP), checked on the address each
@@ -154,8 +154,9 @@ func newTransport(denyPrivate bool) *http.Transport {
 // Start runs the engine in its own goroutines until Close.
 func (e *Engine) Start() { go e.loop() }
 
-// Wake tells the engine that deliveries may have been written; it never
-// blocks. The server calls it for every committed event.
+// Wake tells the engine that deliveries were written; it never blocks. The
+// server calls it after every change that wrote some
+// (novatalks.Service.DeliveriesWritten).
 func (e *Engine) Wake() {
 	select {
 	case e.wake <- struct{}{}:

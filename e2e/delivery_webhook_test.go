@@ -245,6 +245,16 @@ func TestDeadDeliveryAndRetry(t *testing.T) {
 	if e := fmt.Sprint(at(last, "payload", 0, "last_error")); !strings.Contains(e, "503") || !strings.Contains(e, "gave up") || num(at(last, "payload", 0, "attempts")) < 2 {
 		t.Errorf("given up delivery %v", last)
 	}
+
+	// /metrics counts attempts by kind and result, and the dead ones.
+	eventually(t, "delivery metrics", func() bool {
+		m := string(srv.Do(t, Request{Method: "GET", Path: "/metrics"}).Body)
+		return strings.Contains(m, `novatalks_delivery_attempts_total{kind="webhook",result="dead"} 2`) &&
+			strings.Contains(m, `novatalks_delivery_attempts_total{kind="webhook",result="delivered"} 1`) &&
+			strings.Contains(m, `novatalks_delivery_attempts_total{kind="webhook",result="retry"}`) &&
+			strings.Contains(m, "novatalks_delivery_dead 1") && strings.Contains(m, "novatalks_delivery_queue_depth 0") &&
+			strings.Contains(m, `novatalks_delivery_attempt_duration_seconds_count{kind="webhook"}`)
+	})
 }
 
 // TestRetryAfter: a 429 with Retry-After is retried no sooner than asked.

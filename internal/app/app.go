@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	dcfg := cfg.Delivery
 	dcfg.Store, dcfg.Logger, dcfg.Registerer, dcfg.DenyPrivate = db, cfg.Logger, registry, cfg.DenyPrivateWebhooks
 	engine := delivery.New(dcfg)
-	broker.Subscribe(func(novatalks.Event) { engine.Wake() })
+	service.DeliveriesWritten = engine.Wake
 	engine.Start()
 	if cfg.SnoozeInterval <= 0 {
 		cfg.SnoozeInterval = DefaultSnoozeInterval
