@@ -69,7 +69,7 @@ const (
 // configured as extra headers: the bearer token has its own setting.
 var reservedPushHeaders = map[string]bool{
 	"Authorization": true, "Content-Type": true, "Content-Length": true, "Host": true,
-	"User-Agent": true, "Transfer-Encoding": true, "Connection": true, "X-Ntk-Delivery-Id": true,
+	"User-Agent": true, "Transfer-Encoding": true, "Connection": true, "X-Ntk-Delivery-Id": true, "X-Ntk-Event": true,
 }
 
 // Validate reports every problem of the integration as one EINVALID error:

@@ -186,6 +186,10 @@ type Tx interface {
 	UpdateDelivery(ctx context.Context, d *Delivery) error
 	// AddDeliveryAttempt records an attempt and sets a.ID.
 	AddDeliveryAttempt(ctx context.Context, a *DeliveryAttempt) error
+	// DeleteDeliveries removes up to limit deliveries of any account that
+	// have the status and last changed before t, with their attempts, and
+	// returns how many. It serves the server's own clean-up.
+	DeleteDeliveries(ctx context.Context, status string, before time.Time, limit int) (int, error)
 
 	// Emit queues an event to be published after commit. Events of a rolled
 	// back transaction are dropped.

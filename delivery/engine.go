@@ -68,6 +68,10 @@ type Config struct {
 	// Transport, when set, replaces the engine's own (tests); DenyPrivate
 	// then has no effect.
 	Transport http.RoundTripper
+	// KeepDelivered is how long delivered rows are kept, for operators to
+	// look at, before the engine deletes them (default 7 days). Dead rows
+	// are kept until an operator retries them.
+	KeepDelivered time.Duration
 }
 
 // Engine delivers the outbox. Start it once; Close stops it. It is safe for
@@ -84,9 +88,10 @@ type Engine struct {
 	wg     sync.WaitGroup
 	done   chan struct{}
 
-	mu        sync.Mutex
-	lastStats time.Time
-	jitter    *rand.Rand
+	mu          sync.Mutex
+	lastStats   time.Time
+	lastCleanup time.Time
+	jitter      *rand.Rand
 }
 
 // errPrivateAddress is returned when DenyPrivate refuses an address.
@@ -105,6 +110,7 @@ func New(cfg Config) *Engine {
 	setDefault(&cfg.MinBackoff, 5*time.Second)
 	setDefault(&cfg.MaxBackoff, time.Hour)
 	setDefault(&cfg.PollInterval, time.Second)
+	setDefault(&cfg.KeepDelivered, 7*24*time.Hour)
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
 	}
@@ -196,6 +202,7 @@ func (e *Engine) loop() {
 func (e *Engine) cycle() time.Duration {
 	now := e.cfg.Now()
 	e.observeQueue(now)
+	e.cleanup(now)
 	free := cap(e.slots) - len(e.slots)
 	if free == 0 {
 		return e.cfg.PollInterval // a finishing delivery wakes the loop
@@ -245,6 +252,35 @@ func (e *Engine) observeQueue(now time.Time) {
 	if stats, err := e.cfg.Store.CountDeliveries(e.ctx); err == nil {
 		e.metrics.pending.Set(float64(stats.Pending))
 		e.metrics.dead.Set(float64(stats.Dead))
+	}
+}
+
+// cleanupBatch is how many delivered rows one clean-up transaction deletes.
+const cleanupBatch = 1000
+
+// cleanup deletes delivered rows older than KeepDelivered, at most once an
+// hour, in small transactions so that the writer is never held long.
+func (e *Engine) cleanup(now time.Time) {
+	if now.Sub(e.lastCleanup) < time.Hour {
+		return
+	}
+	e.lastCleanup = now
+	for e.ctx.Err() == nil {
+		var n int
+		err := e.cfg.Store.Update(e.ctx, func(tx novatalks.Tx) error {
+			var err error
+			n, err = tx.DeleteDeliveries(e.ctx, novatalks.DeliveryDelivered, now.Add(-e.cfg.KeepDelivered), cleanupBatch)
+			return err
+		})
+		if err != nil {
+			if e.ctx.Err() == nil {
+				e.cfg.Logger.Error("delivery: delete old deliveries", "err", err)
+			}
+			return
+		}
+		if n < cleanupBatch {
+			return
+		}
 	}
 }
 

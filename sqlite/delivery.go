@@ -99,6 +99,21 @@ func (t *tx) AddDeliveryAttempt(ctx context.Context, a *novatalks.DeliveryAttemp
 	return err
 }
 
+// DeleteDeliveries implements novatalks.Tx. Both statements select the same
+// rows: the oldest ones by ID, in one transaction.
+func (t *tx) DeleteDeliveries(ctx context.Context, status string, before time.Time, limit int) (int, error) {
+	const rows = `SELECT id FROM deliveries WHERE status = ? AND updated_at < ? ORDER BY id LIMIT ?`
+	if _, err := t.q.ExecContext(ctx, `DELETE FROM delivery_attempts WHERE delivery_id IN (`+rows+`)`, status, ms(before), limit); err != nil {
+		return 0, err
+	}
+	res, err := t.q.ExecContext(ctx, `DELETE FROM deliveries WHERE id IN (`+rows+`)`, status, ms(before), limit)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // FindDeliveryByID implements novatalks.Reader.
 func (r reader) FindDeliveryByID(ctx context.Context, accountID, id int64) (*novatalks.Delivery, error) {
 	d, err := queryOne(ctx, r.q, scanDelivery, "delivery",

@@ -76,4 +76,21 @@ func TestClaimDeliveries(t *testing.T) {
 	if _, err := db.FindDeliveryByID(ctx, 2, a1.ID); novatalks.ErrorCode(err) != novatalks.ENOTFOUND {
 		t.Errorf("another account's delivery: %v", err)
 	}
+
+	// The clean-up deletes delivered rows older than the cut, with their attempts.
+	update(func(tx novatalks.Tx) error {
+		return tx.AddDeliveryAttempt(ctx, &novatalks.DeliveryAttempt{DeliveryID: a1.ID, At: now, StatusCode: 200})
+	})
+	var n int
+	update(func(tx novatalks.Tx) error {
+		var err error
+		n, err = tx.DeleteDeliveries(ctx, novatalks.DeliveryDelivered, now.Add(time.Millisecond), 10)
+		return err
+	})
+	if _, err := db.FindDeliveryByID(ctx, 1, a1.ID); n != 1 || novatalks.ErrorCode(err) != novatalks.ENOTFOUND {
+		t.Errorf("deleted %d; a1 afterwards: %v", n, err)
+	}
+	if stats, _ := db.CountDeliveries(ctx); stats != (novatalks.DeliveryStats{Pending: 3, Dead: 1}) {
+		t.Errorf("the clean-up touched other rows: %+v", stats)
+	}
 }

@@ -55,7 +55,7 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX deliveries_order ON deliveries (order_key, id) WHERE status = 'pending';
 CREATE INDEX deliveries_account ON deliveries (account_id, id);
-CREATE INDEX deliveries_status ON deliveries (status);
+CREATE INDEX deliveries_status ON deliveries (status, updated_at);
 
 CREATE TABLE delivery_attempts (
 	id           INTEGER PRIMARY KEY AUTOINCREMENT,
