@@ -365,28 +365,30 @@ func (o *outbox) deliver(in RenderInput, receiverID int64, url string) error {
 	return nil
 }
 
-// conversation returns the event's conversation hydrated with its last
-// message and unread count, loaded once per transaction. For conversation
-// events it is the event's own copy (the state the event shows) with those
-// two added.
+// conversation returns the event's conversation as a webhook shows it: for
+// conversation events the event's own copy (the state the event shows), for
+// others the conversation loaded once per transaction (hydrated by
+// FindConversationByID: a few indexed lookups). A new message is the
+// conversation's LastMessage. The unread count is not computed: it would
+// scan the conversation's messages on every event.
 func (o *outbox) conversation(e *Event) (*Conversation, error) {
+	if e.Conversation != nil {
+		return e.Conversation, nil
+	}
 	conv, ok := o.convs[e.ConversationID]
 	if !ok {
-		list, err := o.tx.FindConversations(o.ctx, ConversationFilter{AccountID: e.AccountID, ID: e.ConversationID, Status: StatusAll})
-		if err != nil {
+		var err error
+		if conv, err = o.tx.FindConversationByID(o.ctx, e.AccountID, e.ConversationID); err != nil {
 			return nil, err
-		} else if len(list) == 0 {
-			return nil, Errorf(ENOTFOUND, "conversation not found")
 		}
-		conv = list[0]
 		if o.convs == nil {
 			o.convs = map[int64]*Conversation{}
 		}
 		o.convs[e.ConversationID] = conv
 	}
-	if e.Conversation != nil {
-		c := *e.Conversation
-		c.LastMessage, c.UnreadCount = conv.LastMessage, conv.UnreadCount
+	if e.Type == EventMessageCreated {
+		c := *conv
+		c.LastMessage = e.Message
 		return &c, nil
 	}
 	return conv, nil

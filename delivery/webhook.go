@@ -81,7 +81,9 @@ type change struct {
 
 // conversationJSON is Chatwoot's conversation push data, with NovaTalks'
 // substatus and dialog_id. contact_inbox leaves out the pubsub token, which
-// is the contact's SDK credential.
+// is the contact's SDK credential; unread_count is left out (computing it
+// scans the conversation); messages holds the new message of a
+// message_created event and is empty otherwise.
 type conversationJSON struct {
 	AdditionalAttributes map[string]any       `json:"additional_attributes"`
 	CanReply             bool                 `json:"can_reply"`
@@ -97,7 +99,6 @@ type conversationJSON struct {
 	DialogID             *string              `json:"dialog_id"`
 	CustomAttributes     map[string]any       `json:"custom_attributes"`
 	SnoozedUntil         *string              `json:"snoozed_until"`
-	UnreadCount          int                  `json:"unread_count"`
 	FirstReplyCreatedAt  *string              `json:"first_reply_created_at"`
 	Priority             int                  `json:"priority"`
 	WaitingSince         int64                `json:"waiting_since"`
@@ -213,7 +214,7 @@ func newConversationJSON(c *novatalks.Conversation) *conversationJSON {
 		ContactInbox: contactInboxJSON{ID: c.ContactInboxID, ContactID: c.ContactID, InboxID: c.InboxID},
 		ID:           c.ID, InboxID: c.InboxID, Messages: []lastMessageJSON{}, Labels: []string{},
 		Status: c.Status, Substatus: c.Substatus, CustomAttributes: orEmpty(c.CustomAttributes),
-		SnoozedUntil: railsTimePtr(c.SnoozedUntil), UnreadCount: c.UnreadCount, Priority: c.Priority,
+		SnoozedUntil: railsTimePtr(c.SnoozedUntil), Priority: c.Priority,
 		AgentLastSeenAt: unixOrZero(c.AgentLastSeenAt), ContactLastSeenAt: unixOrZero(c.ContactLastSeenAt),
 		LastActivityAt: c.LastActivityAt.Unix(), Timestamp: c.LastActivityAt.Unix(), CreatedAt: c.CreatedAt.Unix(),
 		UpdatedAt: float64(c.UpdatedAt.UnixMilli()) / 1000,

@@ -100,7 +100,8 @@ func (t *tx) AddDeliveryAttempt(ctx context.Context, a *novatalks.DeliveryAttemp
 }
 
 // DeleteDeliveries implements novatalks.Tx. Both statements select the same
-// rows: the oldest ones by ID, in one transaction.
+// rows: the oldest ones by ID, in one transaction; old rows come first in ID
+// order, so the scan stops soon without an index of its own.
 func (t *tx) DeleteDeliveries(ctx context.Context, status string, before time.Time, limit int) (int, error) {
 	const rows = `SELECT id FROM deliveries WHERE status = ? AND updated_at < ? ORDER BY id LIMIT ?`
 	if _, err := t.q.ExecContext(ctx, `DELETE FROM delivery_attempts WHERE delivery_id IN (`+rows+`)`, status, ms(before), limit); err != nil {

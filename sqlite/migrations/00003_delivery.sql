@@ -29,10 +29,11 @@ CREATE TABLE webhooks (
 -- transaction of the change that causes it. Workers claim due rows by
 -- setting locked_until (a lease); order_key names the receiver and the
 -- conversation (or contact), whose rows are delivered one at a time, oldest
--- first.
+-- first. The indexes are few and mostly partial (pending or dead rows only):
+-- each one is written on the message hot path when someone listens.
 CREATE TABLE deliveries (
 	id              INTEGER PRIMARY KEY AUTOINCREMENT,
-	uid             TEXT    NOT NULL UNIQUE,
+	uid             TEXT    NOT NULL, -- a random UUID, unique in practice
 	account_id      INTEGER NOT NULL REFERENCES accounts (id),
 	kind            TEXT    NOT NULL,
 	receiver_id     INTEGER NOT NULL,
@@ -55,7 +56,7 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX deliveries_order ON deliveries (order_key, id) WHERE status = 'pending';
 CREATE INDEX deliveries_account ON deliveries (account_id, id);
-CREATE INDEX deliveries_status ON deliveries (status, updated_at);
+CREATE INDEX deliveries_dead ON deliveries (id) WHERE status = 'dead';
 
 CREATE TABLE delivery_attempts (
 	id           INTEGER PRIMARY KEY AUTOINCREMENT,
