@@ -57,7 +57,7 @@ type Receiver struct {
 	mu      sync.Mutex
 	srv     *http.Server
 	got     []Delivered
-	answer  func(n int, r *http.Request) int // n counts requests from 1
+	answer  func(n int, d Delivered) int // n counts requests from 1
 	changed chan struct{}
 }
 
@@ -105,8 +105,8 @@ func (rc *Receiver) Up(tb testing.TB) {
 }
 
 // Answer sets how the receiver answers: fn gets the request's number
-// (counting every request from 1) and returns the status.
-func (rc *Receiver) Answer(fn func(n int, r *http.Request) int) {
+// (counting every request from 1) and the request, and returns the status.
+func (rc *Receiver) Answer(fn func(n int, d Delivered) int) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.answer = fn
@@ -115,13 +115,12 @@ func (rc *Receiver) Answer(fn func(n int, r *http.Request) int) {
 // ServeHTTP implements http.Handler.
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	d := Delivered{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: http.StatusOK, At: time.Now()}
 	rc.mu.Lock()
-	n := len(rc.got) + 1
-	status := http.StatusOK
 	if rc.answer != nil {
-		status = rc.answer(n, r)
+		d.Status = rc.answer(len(rc.got)+1, d)
 	}
-	d := Delivered{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: status, At: time.Now()}
+	status := d.Status
 	rc.got = append(rc.got, d)
 	rc.mu.Unlock()
 	select {

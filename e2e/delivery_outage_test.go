@@ -47,7 +47,7 @@ func TestDeliveryOutageAndRestart(t *testing.T) {
 	})
 	srv.Stop()
 
-	rc.Answer(func(n int, r *http.Request) int {
+	rc.Answer(func(n int, _ Delivered) int {
 		if n <= 3 {
 			return http.StatusInternalServerError
 		}
@@ -136,4 +136,57 @@ func only(list []string, key string) []string {
 		}
 	}
 	return out
+}
+
+// TestDeliveryOrderPerConversation: while one conversation's first
+// notification is being retried, its later ones wait for it, and another
+// conversation's notifications to the same receiver do not.
+func TestDeliveryOrderPerConversation(t *testing.T) {
+	srv := MustStartServerWith(t, fastDelivery)
+	rc := MustStartReceiver(t)
+	tok := srv.AdminToken()
+	a := srv.StartConversation(t, map[string]any{"name": "Olena", "message": map[string]any{"content": "a0", "echo_id": "0"}})
+	b := srv.StartConversation(t, map[string]any{"name": "Taras", "message": map[string]any{"content": "b0", "echo_id": "0"}})
+	blocked := make(chan struct{})
+	rc.Answer(func(n int, d Delivered) int {
+		select {
+		case <-blocked: // released
+		default:
+			if strings.Contains(string(d.Body), `"content":"a1"`) {
+				return http.StatusServiceUnavailable
+			}
+		}
+		return http.StatusOK
+	})
+	srv.Agent(t, tok, 200, Request{Method: "POST", Path: accountPath(1, "/webhooks"), Body: map[string]any{
+		"webhook": map[string]any{"url": rc.URL + "/hook", "subscriptions": []string{"message_created"}}}})
+	for _, m := range []struct {
+		c    Contact
+		text string
+	}{{a, "a1"}, {a, "a2"}, {b, "b1"}, {a, "a3"}, {b, "b2"}} {
+		srv.Send(t, m.c, m.text, m.text)
+	}
+	// b1 and b2 arrive although a1 keeps failing; a2 and a3 wait behind it.
+	got := rc.WaitAccepted(t, "/hook", 2)
+	if contents(t, got) != "b1 b2" {
+		t.Fatalf("while a1 fails: %s", contents(t, got))
+	}
+	eventually(t, "a1 retried", func() bool { return len(rc.All()) >= 5 })
+	if n := len(rc.Accepted("/hook")); n != 2 {
+		t.Fatalf("%d accepted while a1 fails, want 2", n)
+	}
+	close(blocked)
+	if got := contents(t, rc.WaitAccepted(t, "/hook", 5)); got != "b1 b2 a1 a2 a3" {
+		t.Errorf("order %s, want b1 b2 a1 a2 a3", got)
+	}
+}
+
+// contents lists the content of message webhooks.
+func contents(t *testing.T, list []Delivered) string {
+	t.Helper()
+	var out []string
+	for _, d := range list {
+		out = append(out, fmt.Sprint(d.JSON(t)["content"]))
+	}
+	return strings.Join(out, " ")
 }

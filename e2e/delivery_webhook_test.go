@@ -197,7 +197,7 @@ func TestDeadDeliveryAndRetry(t *testing.T) {
 	tok := srv.AdminToken()
 	status := http.StatusGone
 	var mu sync.Mutex
-	rc.Answer(func(n int, r *http.Request) int {
+	rc.Answer(func(n int, _ Delivered) int {
 		mu.Lock()
 		defer mu.Unlock()
 		return status
@@ -261,7 +261,7 @@ func TestDeadDeliveryAndRetry(t *testing.T) {
 func TestRetryAfterIsHonoured(t *testing.T) {
 	srv := MustStartServerWith(t, fastDelivery)
 	rc := MustStartReceiver(t)
-	rc.Answer(func(n int, r *http.Request) int {
+	rc.Answer(func(n int, _ Delivered) int {
 		if n == 1 {
 			return http.StatusTooManyRequests // with Retry-After: 1
 		}
