@@ -87,6 +87,7 @@ type Engine struct {
 	slots  chan struct{} // one token per delivery in flight
 	wg     sync.WaitGroup
 	done   chan struct{}
+	start  sync.Once
 
 	mu          sync.Mutex
 	lastStats   time.Time
@@ -157,8 +158,9 @@ func newTransport(denyPrivate bool) *http.Transport {
 	}
 }
 
-// Start runs the engine in its own goroutines until Close.
-func (e *Engine) Start() { go e.loop() }
+// Start runs the engine in its own goroutines until Close. Calling it again
+// does nothing.
+func (e *Engine) Start() { e.start.Do(func() { go e.loop() }) }
 
 // Wake tells the engine that deliveries were written; it never blocks. The
 // server calls it after every change that wrote some
@@ -175,6 +177,7 @@ func (e *Engine) Wake() {
 // waits for all of it. Call it before the store closes. Close is idempotent.
 func (e *Engine) Close() error {
 	e.cancel()
+	e.start.Do(func() { close(e.done) }) // never started: nothing to wait for
 	<-e.done
 	e.wg.Wait()
 	return nil

@@ -164,6 +164,7 @@ const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
 // MaxBackoff, and that jitter takes at most half off.
 func TestBackoff(t *testing.T) {
 	e := New(Config{MinBackoff: time.Second, MaxBackoff: 10 * time.Second})
+	defer e.Close()
 	for n, full := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 5: 10 * time.Second, 40: 10 * time.Second} {
 		for range 50 {
 			if got := e.backoff(n); got > full || got < full/2 {
