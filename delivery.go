@@ -63,9 +63,9 @@ type Delivery struct {
 	NextAttemptAt time.Time
 	// LockedUntil is the lease of the worker that claimed it; zero when free.
 	LockedUntil time.Time
-	// StartedAt is when the current run of attempts began: when the delivery
-	// was created or an operator last retried it. Retries stop a bounded time
-	// after it.
+	// StartedAt is when the current run of attempts began: the first
+	// attempt, or an operator's last retry. Retries stop a bounded time after
+	// it, so a server that was down does not give up on what it queued.
 	StartedAt      time.Time
 	LastStatusCode int
 	LastError      string

@@ -332,7 +332,9 @@ func (e *Engine) release(d *novatalks.Delivery) {
 func (e *Engine) attempt(d *novatalks.Delivery, at time.Time) outcome {
 	req, err := e.request(d, at)
 	if err != nil {
-		return outcome{err: err, url: d.URL}
+		// A receiver that is gone is final; a failed lookup is not.
+		var gone receiverError
+		return outcome{err: err, url: d.URL, retry: !errors.As(err, &gone)}
 	}
 	o := outcome{url: req.URL.String()}
 	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.Timeout)
@@ -478,14 +480,16 @@ func (e *Engine) backoff(n int) time.Duration {
 func (e *Engine) record(d *novatalks.Delivery, o outcome, at time.Time, elapsed time.Duration) error {
 	now := at.Add(elapsed)
 	a := &novatalks.DeliveryAttempt{DeliveryID: d.ID, At: at, Duration: elapsed, StatusCode: o.status}
+	if d.Attempts == 0 {
+		d.StartedAt = at // the retry window starts with the first attempt, not with the queueing
+	}
 	d.Attempts++
 	d.URL, d.LastStatusCode, d.LastError, d.UpdatedAt, d.LockedUntil = o.url, o.status, "", now, time.Time{}
 	result := "delivered"
-	var rerr receiverError
 	switch {
 	case o.err == nil:
 		d.Status, d.DeliveredAt = novatalks.DeliveryDelivered, &now
-	case !o.retry || errors.As(o.err, &rerr):
+	case !o.retry:
 		d.Status, d.LastError, result = novatalks.DeliveryDead, errorText(o.err), "dead"
 	default:
 		d.LastError, result = errorText(o.err), "retry"
