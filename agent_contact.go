@@ -39,7 +39,7 @@ func (s *Service) Contact(ctx context.Context, actor Actor, id int64) (*Contact,
 // changes nothing.
 func (s *Service) UpdateContact(ctx context.Context, actor Actor, id int64, upd ContactUpdate) (*Contact, error) {
 	var out *Contact
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		c, err := tx.FindContactByID(ctx, actor.AccountID, id)
 		if err != nil {
 			return err

@@ -100,7 +100,7 @@ func assignmentText(actor Actor, assignee *User) string {
 // assignee again changes nothing. It returns the conversation.
 func (s *Service) AssignConversation(ctx context.Context, actor Actor, conversationID int64, assigneeID *int64) (*Conversation, error) {
 	var out *Conversation
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, actor.AccountID, conversationID)
 		if err != nil {
 			return err
@@ -131,10 +131,11 @@ func (s *Service) assign(ctx context.Context, tx Tx, actor Actor, conv *Conversa
 	if (id == nil) == (conv.AssigneeID == nil) && (id == nil || *id == *conv.AssigneeID) {
 		return nil
 	}
+	change := Change{Attribute: "assignee_id", Previous: conv.AssigneeID, Current: id}
 	conv.AssigneeID = id
 	conv.Substatus = SubstatusFor(conv.Status, id)
 	conv.UpdatedAt = s.now()
-	if err := s.saveConversation(ctx, tx, conv, EventConversationUpdated); err != nil {
+	if err := s.saveConversation(ctx, tx, conv, EventConversationUpdated, change); err != nil {
 		return err
 	}
 	return s.addActivity(ctx, tx, conv, assignmentText(actor, assignee))
@@ -144,7 +145,7 @@ func (s *Service) assign(ctx context.Context, tx Tx, actor Actor, conv *Conversa
 // up to now (its agent_last_seen_at), which zeroes its unread count, and
 // returns the conversation.
 func (s *Service) MarkSeenByAgent(ctx context.Context, actor Actor, conversationID int64) (*Conversation, error) {
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, actor.AccountID, conversationID)
 		if err != nil {
 			return err
@@ -190,7 +191,7 @@ func (s *Service) AgentMessages(ctx context.Context, actor Actor, conversationID
 // nothing. It returns the message as it now is.
 func (s *Service) DeleteAgentMessage(ctx context.Context, actor Actor, conversationID, id int64) (*Message, error) {
 	var out *Message
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, actor.AccountID, conversationID)
 		if err != nil {
 			return err
@@ -232,7 +233,7 @@ func (s *Service) ReopenDueSnoozed(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		var n, found int
-		err := s.Store.Update(ctx, func(tx Tx) error {
+		err := s.update(ctx, func(tx Tx) error {
 			n = 0
 			now := s.now()
 			refs, err := tx.FindDueSnoozed(ctx, now, reopenBatch)

@@ -69,7 +69,7 @@ const (
 // configured as extra headers: the bearer token has its own setting.
 var reservedPushHeaders = map[string]bool{
 	"Authorization": true, "Content-Type": true, "Content-Length": true, "Host": true,
-	"User-Agent": true, "Transfer-Encoding": true, "Connection": true, "X-Ntk-Delivery-Id": true,
+	"User-Agent": true, "Transfer-Encoding": true, "Connection": true, "X-Ntk-Delivery-Id": true, "X-Ntk-Event": true,
 }
 
 // Validate reports every problem of the integration as one EINVALID error:
@@ -191,15 +191,17 @@ func (s *Service) CreateInbox(ctx context.Context, actor Actor, in NewInbox) (*I
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := inbox.Push.Validate(); err != nil {
+	if err := s.validatePush(inbox.Push); err != nil {
 		return nil, err
 	}
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if _, err := tx.FindAccountByID(ctx, actor.AccountID); err != nil {
 			return err
 		}
+		s.targets.invalidate(actor.AccountID)
 		return tx.CreateInbox(ctx, inbox)
 	})
+	s.targets.invalidate(actor.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +216,7 @@ func (s *Service) UpdateInbox(ctx context.Context, actor Actor, id int64, upd In
 		return nil, err
 	}
 	var out *Inbox
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		inbox, err := tx.FindInboxByID(ctx, actor.AccountID, id)
 		if err != nil {
 			return err
@@ -232,14 +234,27 @@ func (s *Service) UpdateInbox(ctx context.Context, actor Actor, id int64, upd In
 			return err
 		}
 		inbox.Push = upd.Push.apply(inbox.Push)
-		if err := inbox.Push.Validate(); err != nil {
+		if err := s.validatePush(inbox.Push); err != nil {
 			return err
 		}
 		if err := tx.UpdateInbox(ctx, inbox); err != nil {
 			return err
 		}
+		s.targets.invalidate(actor.AccountID)
 		out = inbox
 		return nil
 	})
+	s.targets.invalidate(actor.AccountID)
 	return out, err
+}
+
+// validatePush is PushIntegration.Validate with the server's URL policy
+// (DenyPrivateURLs).
+func (s *Service) validatePush(p PushIntegration) error {
+	if err := p.Validate(); err != nil || p.URL == "" {
+		return err
+	}
+	var v invalid
+	s.validateReceiverURL(&v, "push_integration.webhook_url", p.URL)
+	return v.err()
 }

@@ -85,7 +85,7 @@ func (s *Service) SendAgentMessage(ctx context.Context, actor Actor, conversatio
 		return nil, err
 	}
 	var out *Message
-	err = s.Store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, actor.AccountID, conversationID)
 		if err != nil {
 			return err
@@ -198,7 +198,7 @@ func (s *Service) ChangeStatus(ctx context.Context, actor Actor, conversationID 
 		snoozedUntil = nil
 	}
 	var out *Conversation
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, actor.AccountID, conversationID)
 		if err != nil {
 			return err

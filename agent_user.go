@@ -13,21 +13,6 @@ type NewAgent struct {
 	Role string
 }
 
-// AuthenticateAgent returns the agent whose API access token is token, for a
-// request to the agent API of account accountID. A missing or unknown token
-// is EUNAUTHORIZED. An agent of another account gets ENOTFOUND, so that a
-// caller never learns whether an account it does not belong to exists.
-func (s *Service) AuthenticateAgent(ctx context.Context, token string, accountID int64) (*User, error) {
-	u, err := s.AuthenticateUser(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	if u.AccountID != accountID {
-		return nil, Errorf(ENOTFOUND, "account not found")
-	}
-	return u, nil
-}
-
 // CreateAccount creates an empty account and returns it. It is an operator's
 // action (the novatalks admin command); no API endpoint creates accounts.
 func (s *Service) CreateAccount(ctx context.Context, name string) (*Account, error) {
@@ -37,7 +22,7 @@ func (s *Service) CreateAccount(ctx context.Context, name string) (*Account, err
 		return nil, err
 	}
 	a := &Account{Name: strings.TrimSpace(name), CreatedAt: s.now()}
-	if err := s.Store.Update(ctx, func(tx Tx) error { return tx.CreateAccount(ctx, a) }); err != nil {
+	if err := s.update(ctx, func(tx Tx) error { return tx.CreateAccount(ctx, a) }); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -81,7 +66,7 @@ func (s *Service) CreateAgent(ctx context.Context, actor Actor, in NewAgent) (*U
 		AccountID: actor.AccountID, Name: name, DisplayName: name, Email: in.Email, Role: in.Role,
 		AccessToken: s.NewToken(), PubsubToken: s.NewToken(), CreatedAt: s.now(),
 	}
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if _, err := tx.FindAccountByID(ctx, actor.AccountID); err != nil {
 			return err
 		}
@@ -107,7 +92,7 @@ func (s *Service) DeleteAgent(ctx context.Context, actor Actor, id int64) error 
 	if actor.Type == SenderUser && actor.ID == id {
 		return Errorf(EINVALID, "you cannot delete yourself")
 	}
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		u, err := tx.FindUserByID(ctx, actor.AccountID, id)
 		if err != nil {
 			return notFoundUnlessInternal(err, "agent not found")
@@ -156,7 +141,7 @@ func (s *Service) RotateAccessToken(ctx context.Context, actor Actor, id int64) 
 		}
 	}
 	var out *User
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		u, err := tx.FindUserByID(ctx, actor.AccountID, id)
 		if err != nil {
 			return notFoundUnlessInternal(err, "agent not found")

@@ -129,7 +129,7 @@ func (s *Service) StartConversation(ctx context.Context, in StartConversation) (
 		return nil, err
 	}
 	var out ConversationStarted
-	err = s.Store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		now := s.now()
 		contact := &Contact{
 			AccountID: inbox.AccountID, Name: strings.TrimSpace(*in.Name), Email: in.Email, PhoneNumber: in.PhoneNumber,
@@ -238,7 +238,7 @@ func (s *Service) SendContactMessage(ctx context.Context, sess *ContactSession, 
 		return nil, err
 	}
 	var out *Message
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, sess.AccountID, sess.ConversationID)
 		if err != nil {
 			return err
@@ -280,10 +280,19 @@ func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSes
 }
 
 // insertContactMessage reopens conv if needed, inserts an incoming message
-// and emits message.created.
+// and emits message.created. A resolved conversation of an inbox handed to a
+// bot reopens pending, for the bot (Chatwoot's rule); a snoozed one opens.
 func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, content *string, attrs map[string]any, replyTo *int64, echoID *string) (*Message, error) {
 	if conv.Status == StatusResolved || conv.Status == StatusSnoozed {
-		if _, err := s.changeStatus(ctx, tx, conv, StatusOpen, nil); err != nil {
+		target := StatusOpen
+		if conv.Status == StatusResolved {
+			if bot, err := s.inboxHasBot(ctx, tx, conv.AccountID, conv.InboxID); err != nil {
+				return nil, err
+			} else if bot {
+				target = StatusPending
+			}
+		}
+		if _, err := s.changeStatus(ctx, tx, conv, target, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -312,7 +321,7 @@ func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *Contact
 // transaction holding the conversation. Messages the contact may not see are
 // ENOTFOUND.
 func (s *Service) contactMessageUpdate(ctx context.Context, sess *ContactSession, id int64, fn func(tx Tx, conv *Conversation, m *Message) error) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, sess.AccountID, sess.ConversationID)
 		if err != nil {
 			return err
@@ -356,7 +365,7 @@ func (s *Service) UpdateMessageStatus(ctx context.Context, sess *ContactSession,
 	if err := v.err(); err != nil {
 		return err
 	}
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, sess.AccountID, sess.ConversationID)
 		if err != nil {
 			return err
@@ -542,7 +551,7 @@ func (s *Service) AddPushToken(ctx context.Context, sess *ContactSession, token 
 	if err := v.err(); err != nil {
 		return err
 	}
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		_, err := tx.AddPushToken(ctx, sess.ConversationID, token, s.now())
 		return err
 	})
@@ -557,7 +566,7 @@ func (s *Service) DeletePushToken(ctx context.Context, sess *ContactSession, tok
 // removePushToken removes token from a conversation of the account; an
 // unknown conversation or a token not registered there is ENOTFOUND.
 func (s *Service) removePushToken(ctx context.Context, accountID, conversationID int64, token string) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		if _, err := tx.LockConversation(ctx, accountID, conversationID); err != nil {
 			return err
 		}

@@ -13,4 +13,11 @@
 // transaction has committed, and in commit order, so that a subscriber never
 // sees a change that was rolled back and sees the changes of one conversation in
 // the order they were made.
+//
+// In the same transaction the Service writes the outbox: one Delivery for
+// each receiver that must hear of each event (push integrations, account
+// webhooks, agent bots; see outbox.go for who receives what), rendered by
+// the DeliveryRenderer it is given. Package delivery sends the rows after
+// commit, so a committed change never loses its notification and a
+// rolled-back one never sends.
 package novatalks

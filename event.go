@@ -38,6 +38,18 @@ type Event struct {
 	Conversation *Conversation
 	Contact      *Contact
 	Typing       *Typing
+
+	// Changes lists the attributes a conversation event changed, with their
+	// values before and after (status for status changes, assignee_id for
+	// assignments); webhooks send them as Chatwoot's changed_attributes.
+	Changes []Change
+}
+
+// Change is one attribute an event changed.
+type Change struct {
+	Attribute string
+	Previous  any
+	Current   any
 }
 
 // VisibleToContact reports whether the contact of the event's conversation may

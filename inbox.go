@@ -17,8 +17,10 @@ type Inbox struct {
 	// shows on conversation events (autoanswer, utilization, ...).
 	AdditionalSettings map[string]any
 	// Push is the inbox's push-notification webhook integration.
-	Push      PushIntegration
-	CreatedAt time.Time
+	Push PushIntegration
+	// AgentBotID is the bot the inbox is handed to, or nil.
+	AgentBotID *int64
+	CreatedAt  time.Time
 }
 
 // PushIntegration configures the push-notification webhook of an SDK inbox.

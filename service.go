@@ -22,6 +22,21 @@ type Service struct {
 	// NewToken and NewUUID make tokens and dialog IDs; tests may replace them.
 	NewToken func() string
 	NewUUID  func() string
+	// Renderer renders the bodies of push notifications, webhooks and bot
+	// events, which every change writes to the outbox in its own
+	// transaction. Nil writes no deliveries (a Service that only reads, or
+	// an operator's tool).
+	Renderer DeliveryRenderer
+	// DenyPrivateURLs refuses webhook, bot and push URLs whose host is a
+	// literal private or loopback address (see PrivateIP). The delivery
+	// engine checks resolved addresses too.
+	DenyPrivateURLs bool
+	// DeliveriesWritten, when set, is called after every change that wrote
+	// deliveries has committed (the delivery engine's Wake). It must not
+	// block.
+	DeliveriesWritten func()
+
+	targets deliveryTargets
 }
 
 // NewService returns a Service on store with the default limits and clock.
@@ -72,7 +87,7 @@ func DefaultInboxSettings() map[string]any {
 // returns Created false.
 func (s *Service) Bootstrap(ctx context.Context, adminToken string) (*Bootstrap, error) {
 	var b Bootstrap
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		if _, err := tx.FindAccountByID(ctx, DefaultAccountID); err == nil {
 			return nil
 		} else if ErrorCode(err) != ENOTFOUND {
@@ -204,6 +219,7 @@ func (s *Service) changeStatus(ctx context.Context, tx Tx, conv *Conversation, s
 	if status != StatusResolved && (conv.Status == StatusResolved || conv.DialogID == "") {
 		conv.DialogID = s.NewUUID()
 	}
+	change := Change{Attribute: "status", Previous: conv.Status, Current: status}
 	conv.Status = status
 	conv.Substatus = SubstatusFor(status, conv.AssigneeID)
 	conv.SnoozedUntil = nil
@@ -211,12 +227,12 @@ func (s *Service) changeStatus(ctx context.Context, tx Tx, conv *Conversation, s
 		conv.SnoozedUntil = snoozedUntil
 	}
 	conv.UpdatedAt = s.now()
-	return true, s.saveConversation(ctx, tx, conv, EventConversationStatus)
+	return true, s.saveConversation(ctx, tx, conv, EventConversationStatus, change)
 }
 
 // saveConversation writes a locked conversation back and emits an event of
-// type t carrying it as the store now has it (hydrated).
-func (s *Service) saveConversation(ctx context.Context, tx Tx, conv *Conversation, t EventType) error {
+// type t carrying it as the store now has it (hydrated) and the changes.
+func (s *Service) saveConversation(ctx context.Context, tx Tx, conv *Conversation, t EventType, changes ...Change) error {
 	if err := tx.UpdateConversation(ctx, conv); err != nil {
 		return err
 	}
@@ -225,7 +241,7 @@ func (s *Service) saveConversation(ctx context.Context, tx Tx, conv *Conversatio
 		return err
 	}
 	tx.Emit(Event{Type: t, AccountID: conv.AccountID, InboxID: conv.InboxID,
-		ConversationID: conv.ID, ContactID: conv.ContactID, Conversation: fresh})
+		ConversationID: conv.ID, ContactID: conv.ContactID, Conversation: fresh, Changes: changes})
 	return nil
 }
 

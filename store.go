@@ -66,6 +66,34 @@ type Reader interface {
 
 	// FindPushTokens returns the push tokens registered on the conversation, oldest first.
 	FindPushTokens(ctx context.Context, conversationID int64) ([]string, error)
+
+	// FindWebhookByID returns the webhook of the account; ENOTFOUND otherwise.
+	FindWebhookByID(ctx context.Context, accountID, id int64) (*Webhook, error)
+	// FindWebhooks returns the webhooks of the account, oldest first.
+	FindWebhooks(ctx context.Context, accountID int64) ([]*Webhook, error)
+
+	// FindAgentBotByID returns the agent bot of the account; ENOTFOUND otherwise.
+	FindAgentBotByID(ctx context.Context, accountID, id int64) (*AgentBot, error)
+	// FindAgentBots returns the agent bots of the account, oldest first.
+	FindAgentBots(ctx context.Context, accountID int64) ([]*AgentBot, error)
+	// FindAgentBotByAccessTokenHash returns the bot whose access token hashes
+	// to hash; ENOTFOUND otherwise.
+	FindAgentBotByAccessTokenHash(ctx context.Context, hash string) (*AgentBot, error)
+
+	// FindDeliveryByID returns the delivery of the account with its History;
+	// ENOTFOUND otherwise.
+	FindDeliveryByID(ctx context.Context, accountID, id int64) (*Delivery, error)
+	// FindDeliveries returns the deliveries the filter selects, newest first,
+	// without History.
+	FindDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error)
+	// CountDeliveries counts the deliveries of every account by status. It
+	// is not scoped by account: it serves the server's own metrics.
+	CountDeliveries(ctx context.Context) (DeliveryStats, error)
+	// NextDeliveryDue returns when the earliest pending delivery of any
+	// account is due (its next attempt, or the end of its lease when later),
+	// and false when none is pending. Workers call it before claiming, so
+	// an idle outbox costs no write.
+	NextDeliveryDue(ctx context.Context) (time.Time, bool, error)
 }
 
 // Tx is one write transaction. Its reads see its own writes. Nothing it does is
@@ -122,6 +150,46 @@ type Tx interface {
 	AddPushToken(ctx context.Context, conversationID int64, token string, at time.Time) (bool, error)
 	// DeletePushToken removes token from the conversation and reports whether it was there.
 	DeletePushToken(ctx context.Context, conversationID int64, token string) (bool, error)
+
+	// CreateWebhook inserts w and sets w.ID; ECONFLICT if the account has
+	// a webhook with that URL.
+	CreateWebhook(ctx context.Context, w *Webhook) error
+	// UpdateWebhook writes the mutable fields of w (name, URL,
+	// subscriptions, updated time); ENOTFOUND if the account has no such
+	// webhook, ECONFLICT if it has another with that URL.
+	UpdateWebhook(ctx context.Context, w *Webhook) error
+	// DeleteWebhook removes a webhook of the account; ENOTFOUND otherwise.
+	DeleteWebhook(ctx context.Context, accountID, id int64) error
+
+	// CreateAgentBot inserts b and sets b.ID.
+	CreateAgentBot(ctx context.Context, b *AgentBot) error
+	// UpdateAgentBot writes the mutable fields of b (name, description,
+	// outgoing URL, access token); ENOTFOUND if the account has no such bot.
+	UpdateAgentBot(ctx context.Context, b *AgentBot) error
+	// DeleteAgentBot removes a bot of the account; ENOTFOUND otherwise. The
+	// caller takes its inboxes back first.
+	DeleteAgentBot(ctx context.Context, accountID, id int64) error
+
+	// EnqueueDeliveries inserts the deliveries and sets their IDs, in
+	// order, so that IDs follow the order of the events that caused them.
+	EnqueueDeliveries(ctx context.Context, ds []*Delivery) error
+	// ClaimDeliveries leases up to limit pending deliveries of any account
+	// that are due at now and not leased: it sets their LockedUntil to
+	// now+lease and returns them, earliest due first. Of the pending
+	// deliveries of one OrderKey only the oldest can be claimed, so a
+	// receiver gets one conversation's notifications one at a time and in
+	// order. (On PostgreSQL this is SELECT ... FOR UPDATE SKIP LOCKED, so
+	// that several nodes claim side by side.)
+	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Delivery, error)
+	// UpdateDelivery writes the mutable fields of d (status, attempts, next
+	// attempt, lease, retry window, last status and error, URL, times).
+	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// AddDeliveryAttempt records an attempt and sets a.ID.
+	AddDeliveryAttempt(ctx context.Context, a *DeliveryAttempt) error
+	// DeleteDeliveries removes up to limit deliveries of any account that
+	// have the status and last changed before t, with their attempts, and
+	// returns how many. It serves the server's own clean-up.
+	DeleteDeliveries(ctx context.Context, status string, before time.Time, limit int) (int, error)
 
 	// Emit queues an event to be published after commit. Events of a rolled
 	// back transaction are dropped.

@@ -9,9 +9,12 @@ import (
 	"github.com/novatalks/novatalks"
 )
 
-// agentHandler is a handler of the agent API for an authenticated agent. It
-// returns an error instead of writing one.
-type agentHandler func(w http.ResponseWriter, r *http.Request, u *novatalks.User) error
+// agentHandler is a handler of the agent API for an authenticated actor (an
+// agent or an agent bot). It returns an error instead of writing one.
+type agentHandler func(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error
+
+// userHandler is a handler for an authenticated agent (a person, not a bot).
+type userHandler func(w http.ResponseWriter, r *http.Request, u *novatalks.User) error
 
 // agentPrefix is where the account-scoped agent API lives.
 const agentPrefix = "/api/v1/accounts/{account_id}"
@@ -45,8 +48,27 @@ func (s *Server) agentRoutes() {
 	s.handle("GET "+agentPrefix+"/contacts/{id}", s.agent(s.handleShowContact))
 	s.handle("PUT "+agentPrefix+"/contacts/{id}", s.agent(s.handleUpdateContact))
 
+	s.handle("POST "+agentPrefix+"/inboxes/{id}/set_agent_bot", s.agent(s.handleSetInboxAgentBot))
+	s.handle("GET "+agentPrefix+"/inboxes/{id}/agent_bot", s.agent(s.handleShowInboxAgentBot))
+
 	s.handle("DELETE "+agentPrefix+"/integrations/contact-conversation/{conversation_id}/notifications/{push_token}",
 		s.agent(s.handleRemovePushToken))
+
+	s.handle("GET "+agentPrefix+"/webhooks", s.agent(s.handleListWebhooks))
+	s.handle("POST "+agentPrefix+"/webhooks", s.agent(s.handleCreateWebhook))
+	s.handle("PATCH "+agentPrefix+"/webhooks/{id}", s.agent(s.handleUpdateWebhook))
+	s.handle("DELETE "+agentPrefix+"/webhooks/{id}", s.agent(s.handleDeleteWebhook))
+
+	s.handle("GET "+agentPrefix+"/agent_bots", s.agent(s.handleListAgentBots))
+	s.handle("POST "+agentPrefix+"/agent_bots", s.agent(s.handleCreateAgentBot))
+	s.handle("GET "+agentPrefix+"/agent_bots/{id}", s.agent(s.handleShowAgentBot))
+	s.handle("PATCH "+agentPrefix+"/agent_bots/{id}", s.agent(s.handleUpdateAgentBot))
+	s.handle("DELETE "+agentPrefix+"/agent_bots/{id}", s.agent(s.handleDeleteAgentBot))
+	s.handle("POST "+agentPrefix+"/agent_bots/{id}/reset_access_token", s.agent(s.handleResetAgentBotToken))
+
+	s.handle("GET "+agentPrefix+"/deliveries", s.agent(s.handleListDeliveries))
+	s.handle("GET "+agentPrefix+"/deliveries/{id}", s.agent(s.handleShowDelivery))
+	s.handle("POST "+agentPrefix+"/deliveries/{id}/retry", s.agent(s.handleRetryDelivery))
 
 	// Anything else under the agent prefix is a Chatwoot-shaped 404.
 	s.mux.HandleFunc("/api/v1/accounts/", func(w http.ResponseWriter, r *http.Request) {
@@ -55,8 +77,8 @@ func (s *Server) agentRoutes() {
 }
 
 // user adapts a handler that needs an agent but no account in its path: it
-// authenticates the api_access_token header.
-func (s *Server) user(h agentHandler) http.HandlerFunc {
+// authenticates the api_access_token header (bots' tokens are refused).
+func (s *Server) user(h userHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.service.AuthenticateUser(r.Context(), r.Header.Get("api_access_token"))
 		if err == nil {
@@ -69,13 +91,14 @@ func (s *Server) user(h agentHandler) http.HandlerFunc {
 }
 
 // agent adapts a handler of the account-scoped agent API: it authenticates
-// the api_access_token header and requires {account_id} to be the agent's
-// own account (any other is 404, so that no account's existence leaks).
+// the api_access_token header, an agent's or an agent bot's, and requires
+// {account_id} to be the caller's own account (any other is 404, so that no
+// account's existence leaks).
 func (s *Server) agent(h agentHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, err := s.agentOf(r)
+		actor, err := s.actorOf(r)
 		if err == nil {
-			err = h(w, r, u)
+			err = h(w, r, actor)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -83,20 +106,20 @@ func (s *Server) agent(h agentHandler) http.HandlerFunc {
 	}
 }
 
-func (s *Server) agentOf(r *http.Request) (*novatalks.User, error) {
+func (s *Server) actorOf(r *http.Request) (novatalks.Actor, error) {
 	token := r.Header.Get("api_access_token")
 	if token == "" {
 		// Chatwoot answers a request without a token before it looks at the path.
-		return nil, novatalks.Errorf(novatalks.EUNAUTHORIZED, "You need to sign in or sign up before continuing.")
+		return novatalks.Actor{}, novatalks.Errorf(novatalks.EUNAUTHORIZED, "You need to sign in or sign up before continuing.")
 	}
 	accountID, err := agentPathID(r, "account_id")
 	if err != nil {
-		if _, aerr := s.service.AuthenticateUser(r.Context(), token); aerr != nil {
-			return nil, aerr
+		if _, aerr := s.service.AuthenticateActor(r.Context(), token, 0); novatalks.ErrorCode(aerr) == novatalks.EUNAUTHORIZED {
+			return novatalks.Actor{}, aerr
 		}
-		return nil, err
+		return novatalks.Actor{}, err
 	}
-	return s.service.AuthenticateAgent(r.Context(), token, accountID)
+	return s.service.AuthenticateActor(r.Context(), token, accountID)
 }
 
 // agentPathID parses a positive integer path value of the agent API. As in

@@ -35,12 +35,12 @@ func newAppContactJSON(c *novatalks.Contact) *AppContactJSON {
 	}
 }
 
-func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	page, err := queryPage(r)
 	if err != nil {
 		return err
 	}
-	list, total, err := s.service.Contacts(r.Context(), novatalks.UserActor(u), page)
+	list, total, err := s.service.Contacts(r.Context(), actor, page)
 	if err != nil {
 		return err
 	}
@@ -62,12 +62,12 @@ type contactPayload struct {
 	Payload *AppContactJSON `json:"payload"`
 }
 
-func (s *Server) handleShowContact(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleShowContact(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := s.service.Contact(r.Context(), novatalks.UserActor(u), id)
+	c, err := s.service.Contact(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Server) handleShowContact(w http.ResponseWriter, r *http.Request, u *no
 	return nil
 }
 
-func (s *Server) handleUpdateContact(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleUpdateContact(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
@@ -93,7 +93,7 @@ func (s *Server) handleUpdateContact(w http.ResponseWriter, r *http.Request, u *
 	upd := novatalks.ContactUpdate{Name: clearable(body.Name), Email: clearable(body.Email),
 		PhoneNumber: clearable(body.PhoneNumber), CustomAttributes: body.CustomAttributes,
 		AdditionalAttributes: body.AdditionalAttributes}
-	c, err := s.service.UpdateContact(r.Context(), novatalks.UserActor(u), id, upd)
+	c, err := s.service.UpdateContact(r.Context(), actor, id, upd)
 	if err != nil {
 		return err
 	}

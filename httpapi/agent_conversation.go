@@ -96,7 +96,7 @@ func queryPage(r *http.Request) (int, error) {
 	return int(n), nil
 }
 
-func (s *Server) handleListAgentConversations(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleListAgentConversations(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	q := r.URL.Query()
 	f := novatalks.ConversationFilter{Status: q.Get("status"), AssigneeType: q.Get("assignee_type"), Query: q.Get("q")}
 	if n, ok, err := queryInt(r, "inbox_id"); err != nil {
@@ -111,7 +111,7 @@ func (s *Server) handleListAgentConversations(w http.ResponseWriter, r *http.Req
 	if err != nil {
 		return err
 	}
-	list, counts, err := s.service.Conversations(r.Context(), novatalks.UserActor(u), f, page)
+	list, counts, err := s.service.Conversations(r.Context(), actor, f, page)
 	if err != nil {
 		return err
 	}
@@ -123,12 +123,12 @@ func (s *Server) handleListAgentConversations(w http.ResponseWriter, r *http.Req
 	return nil
 }
 
-func (s *Server) handleShowConversation(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleShowConversation(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := s.service.Conversation(r.Context(), novatalks.UserActor(u), id)
+	c, err := s.service.Conversation(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func parseUnixTime(raw json.RawMessage, field string) (*time.Time, error) {
 	return nil, novatalks.Errorf(novatalks.EINVALID, "%s must be a Unix time in seconds or an RFC 3339 time", field)
 }
 
-func (s *Server) handleToggleStatus(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleToggleStatus(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
@@ -174,7 +174,7 @@ func (s *Server) handleToggleStatus(w http.ResponseWriter, r *http.Request, u *n
 	if err != nil {
 		return err
 	}
-	c, err := s.service.ChangeStatus(r.Context(), novatalks.UserActor(u), id, body.Status, until)
+	c, err := s.service.ChangeStatus(r.Context(), actor, id, body.Status, until)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (s *Server) handleToggleStatus(w http.ResponseWriter, r *http.Request, u *n
 	return nil
 }
 
-func (s *Server) handleToggleTyping(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleToggleTyping(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
@@ -208,14 +208,14 @@ func (s *Server) handleToggleTyping(w http.ResponseWriter, r *http.Request, u *n
 	if body.TypingStatus != "on" && body.TypingStatus != "off" {
 		return novatalks.Errorf(novatalks.EINVALID, "typing_status must be on or off")
 	}
-	if err := s.service.AgentTyping(r.Context(), novatalks.UserActor(u), id, body.TypingStatus == "on", body.IsPrivate); err != nil {
+	if err := s.service.AgentTyping(r.Context(), actor, id, body.TypingStatus == "on", body.IsPrivate); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
 
-func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
@@ -233,7 +233,7 @@ func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request, u *novatal
 	case !body.AssigneeID.Set:
 		return novatalks.Errorf(novatalks.EINVALID, "assignee_id is required (null unassigns)")
 	}
-	c, err := s.service.AssignConversation(r.Context(), novatalks.UserActor(u), id, body.AssigneeID.Value)
+	c, err := s.service.AssignConversation(r.Context(), actor, id, body.AssigneeID.Value)
 	if err != nil {
 		return err
 	}
@@ -245,12 +245,12 @@ func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request, u *novatal
 	return nil
 }
 
-func (s *Server) handleUpdateLastSeen(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleUpdateLastSeen(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := s.service.MarkSeenByAgent(r.Context(), novatalks.UserActor(u), id)
+	c, err := s.service.MarkSeenByAgent(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
@@ -258,12 +258,12 @@ func (s *Server) handleUpdateLastSeen(w http.ResponseWriter, r *http.Request, u 
 	return nil
 }
 
-func (s *Server) handleRemovePushToken(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleRemovePushToken(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "conversation_id")
 	if err != nil {
 		return err
 	}
-	if err := s.service.RemovePushToken(r.Context(), novatalks.UserActor(u), id, r.PathValue("push_token")); err != nil {
+	if err := s.service.RemovePushToken(r.Context(), actor, id, r.PathValue("push_token")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)

@@ -70,8 +70,8 @@ func (p *pushIntegrationRequest) toDomain() *novatalks.PushIntegrationUpdate {
 		BearerToken: p.BearerToken, AdditionalParams: p.AdditionalParams}
 }
 
-func (s *Server) handleListInboxes(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
-	list, err := s.service.Inboxes(r.Context(), novatalks.UserActor(u))
+func (s *Server) handleListInboxes(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
+	list, err := s.service.Inboxes(r.Context(), actor)
 	if err != nil {
 		return err
 	}
@@ -83,12 +83,12 @@ func (s *Server) handleListInboxes(w http.ResponseWriter, r *http.Request, u *no
 	return nil
 }
 
-func (s *Server) handleShowInbox(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleShowInbox(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
 	}
-	in, err := s.service.Inbox(r.Context(), novatalks.UserActor(u), id)
+	in, err := s.service.Inbox(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *Server) handleShowInbox(w http.ResponseWriter, r *http.Request, u *nova
 	return nil
 }
 
-func (s *Server) handleCreateInbox(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleCreateInbox(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	var body struct {
 		Name    string `json:"name"`
 		Channel *struct {
@@ -115,7 +115,7 @@ func (s *Server) handleCreateInbox(w http.ResponseWriter, r *http.Request, u *no
 			return novatalks.Errorf(novatalks.EINVALID, "channel.type must be sdk: novatalks serves SDK inboxes only")
 		}
 	}
-	in, err := s.service.CreateInbox(r.Context(), novatalks.UserActor(u), novatalks.NewInbox{
+	in, err := s.service.CreateInbox(r.Context(), actor, novatalks.NewInbox{
 		Name: body.Name, AdditionalSettings: body.AdditionalSettings, Push: body.PushIntegration.toDomain()})
 	if err != nil {
 		return err
@@ -124,7 +124,7 @@ func (s *Server) handleCreateInbox(w http.ResponseWriter, r *http.Request, u *no
 	return nil
 }
 
-func (s *Server) handleUpdateInbox(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleUpdateInbox(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ func (s *Server) handleUpdateInbox(w http.ResponseWriter, r *http.Request, u *no
 	if err := decodeJSON(w, r, s.service.Limits.MaxBodyBytes, &body); err != nil {
 		return err
 	}
-	in, err := s.service.UpdateInbox(r.Context(), novatalks.UserActor(u), id, novatalks.InboxUpdate{
+	in, err := s.service.UpdateInbox(r.Context(), actor, id, novatalks.InboxUpdate{
 		Name: body.Name, AdditionalSettings: body.AdditionalSettings, Push: body.PushIntegration.toDomain()})
 	if err != nil {
 		return err

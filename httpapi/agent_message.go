@@ -106,7 +106,7 @@ type appMessagesResponse struct {
 	Payload []AppMessageJSON `json:"payload"`
 }
 
-func (s *Server) handleListAgentMessages(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleListAgentMessages(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func (s *Server) handleListAgentMessages(w http.ResponseWriter, r *http.Request,
 			cursors[i] = &n
 		}
 	}
-	conv, msgs, err := s.service.AgentMessages(r.Context(), novatalks.UserActor(u), id, cursors[0], cursors[1])
+	conv, msgs, err := s.service.AgentMessages(r.Context(), actor, id, cursors[0], cursors[1])
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func outgoingType(raw json.RawMessage) bool {
 	return false
 }
 
-func (s *Server) handleCreateAgentMessage(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleCreateAgentMessage(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
@@ -181,7 +181,7 @@ func (s *Server) handleCreateAgentMessage(w http.ResponseWriter, r *http.Request
 	if body.EchoID != nil {
 		in.EchoID = string(*body.EchoID)
 	}
-	m, err := s.service.SendAgentMessage(r.Context(), novatalks.UserActor(u), id, in)
+	m, err := s.service.SendAgentMessage(r.Context(), actor, id, in)
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func (s *Server) handleCreateAgentMessage(w http.ResponseWriter, r *http.Request
 	return nil
 }
 
-func (s *Server) handleDeleteAgentMessage(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleDeleteAgentMessage(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
@@ -198,7 +198,7 @@ func (s *Server) handleDeleteAgentMessage(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	m, err := s.service.DeleteAgentMessage(r.Context(), novatalks.UserActor(u), id, messageID)
+	m, err := s.service.DeleteAgentMessage(r.Context(), actor, id, messageID)
 	if err != nil {
 		return err
 	}

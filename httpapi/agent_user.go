@@ -31,8 +31,8 @@ func newAppAgentJSON(u *novatalks.User) AppAgentJSON {
 	return a
 }
 
-func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
-	list, err := s.service.Agents(r.Context(), novatalks.UserActor(u))
+func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
+	list, err := s.service.Agents(r.Context(), actor)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request, u *nov
 	return nil
 }
 
-func (s *Server) handleCreateAgent(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleCreateAgent(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	var body struct {
 		Name  string `json:"name"`
 		Email string `json:"email"`
@@ -49,7 +49,7 @@ func (s *Server) handleCreateAgent(w http.ResponseWriter, r *http.Request, u *no
 	if err := decodeJSON(w, r, s.service.Limits.MaxBodyBytes, &body); err != nil {
 		return err
 	}
-	a, err := s.service.CreateAgent(r.Context(), novatalks.UserActor(u), novatalks.NewAgent{Name: body.Name, Email: body.Email, Role: body.Role})
+	a, err := s.service.CreateAgent(r.Context(), actor, novatalks.NewAgent{Name: body.Name, Email: body.Email, Role: body.Role})
 	if err != nil {
 		return err
 	}
@@ -59,12 +59,12 @@ func (s *Server) handleCreateAgent(w http.ResponseWriter, r *http.Request, u *no
 	return nil
 }
 
-func (s *Server) handleDeleteAgent(w http.ResponseWriter, r *http.Request, u *novatalks.User) error {
+func (s *Server) handleDeleteAgent(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.service.DeleteAgent(r.Context(), novatalks.UserActor(u), id); err != nil {
+	if err := s.service.DeleteAgent(r.Context(), actor, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)

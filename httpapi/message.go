@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/wire"
 )
 
 // MessageJSON is a message in the form of the SDK API and its realtime events
@@ -63,19 +64,8 @@ type ReplyJSON struct {
 	CreatedAt   int64            `json:"created_at"`
 }
 
-// AttachmentJSON is a file of a message.
-type AttachmentJSON struct {
-	ID            int64   `json:"id"`
-	MessageID     int64   `json:"message_id"`
-	AccountID     int64   `json:"account_id"`
-	FileType      string  `json:"file_type"`
-	FallbackTitle *string `json:"fallback_title"`
-	Extension     *string `json:"extension"`
-	DataURL       string  `json:"data_url"`
-	ThumbURL      string  `json:"thumb_url"`
-	FileSize      int64   `json:"file_size"`
-	MimeType      string  `json:"mime_type"`
-}
+// AttachmentJSON is a file of a message, in the form pushes share.
+type AttachmentJSON = wire.Attachment
 
 // ReactionJSON is one sender's reaction.
 type ReactionJSON struct {
@@ -141,13 +131,7 @@ func newSenderJSON(s *novatalks.Sender) *SenderJSON {
 }
 
 func newAttachmentsJSON(list []*novatalks.Attachment) []AttachmentJSON {
-	out := make([]AttachmentJSON, len(list))
-	for i, a := range list {
-		out[i] = AttachmentJSON{ID: a.ID, MessageID: a.MessageID, AccountID: a.AccountID, FileType: a.FileType,
-			FallbackTitle: a.FallbackTitle, Extension: a.Extension, DataURL: a.DataURL, ThumbURL: a.ThumbURL,
-			FileSize: a.FileSize, MimeType: a.MimeType}
-	}
-	return out
+	return wire.NewAttachments(list)
 }
 
 func newReactionsJSON(list []*novatalks.Reaction) []ReactionJSON {

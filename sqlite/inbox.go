@@ -2,22 +2,25 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 
 	"github.com/novatalks/novatalks"
 )
 
 const inboxColumns = `id, account_id, name, channel, identifier, additional_settings,
-	push_enabled, push_url, push_headers, push_bearer_token, push_params, created_at`
+	push_enabled, push_url, push_headers, push_bearer_token, push_params, agent_bot_id, created_at`
 
 func scanInbox(sc scanner) (*novatalks.Inbox, error) {
 	var in novatalks.Inbox
 	var settings, headers, params string
 	var created int64
+	var bot sql.NullInt64
 	if err := sc.Scan(&in.ID, &in.AccountID, &in.Name, &in.Channel, &in.Identifier, &settings,
-		&in.Push.Enabled, &in.Push.URL, &headers, &in.Push.BearerToken, &params, &created); err != nil {
+		&in.Push.Enabled, &in.Push.URL, &headers, &in.Push.BearerToken, &params, &bot, &created); err != nil {
 		return nil, err
 	}
+	in.AgentBotID = nullInt(bot)
 	in.AdditionalSettings = jsonMap(settings)
 	in.Push.AdditionalParams = jsonMap(params)
 	in.Push.Headers = map[string]string{}
@@ -69,10 +72,10 @@ func (t *tx) CreateInbox(ctx context.Context, in *novatalks.Inbox) error {
 		return err
 	}
 	res, err := t.q.ExecContext(ctx, `INSERT INTO inboxes (account_id, name, channel, identifier, additional_settings,
-		push_enabled, push_url, push_headers, push_bearer_token, push_params, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		push_enabled, push_url, push_headers, push_bearer_token, push_params, agent_bot_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.AccountID, in.Name, in.Channel, in.Identifier, settings,
-		in.Push.Enabled, in.Push.URL, headers, in.Push.BearerToken, params, ms(in.CreatedAt))
+		in.Push.Enabled, in.Push.URL, headers, in.Push.BearerToken, params, in.AgentBotID, ms(in.CreatedAt))
 	if err != nil {
 		return err
 	}
@@ -87,7 +90,7 @@ func (t *tx) UpdateInbox(ctx context.Context, in *novatalks.Inbox) error {
 		return err
 	}
 	res, err := t.q.ExecContext(ctx, `UPDATE inboxes SET name = ?, additional_settings = ?, push_enabled = ?,
-		push_url = ?, push_headers = ?, push_bearer_token = ?, push_params = ? WHERE account_id = ? AND id = ?`,
-		in.Name, settings, in.Push.Enabled, in.Push.URL, headers, in.Push.BearerToken, params, in.AccountID, in.ID)
+		push_url = ?, push_headers = ?, push_bearer_token = ?, push_params = ?, agent_bot_id = ? WHERE account_id = ? AND id = ?`,
+		in.Name, settings, in.Push.Enabled, in.Push.URL, headers, in.Push.BearerToken, params, in.AgentBotID, in.AccountID, in.ID)
 	return affected(res, err, "inbox")
 }

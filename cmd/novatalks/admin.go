@@ -8,8 +8,10 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/delivery"
 	"github.com/novatalks/novatalks/sqlite"
 )
 
@@ -26,6 +28,9 @@ Commands:
   set-push        --account ID --inbox ID [--url URL] [--enabled=true|false]
                   [--header 'Name: value']... [--clear-headers] [--bearer-token TOKEN]
                   [--param key=value]... [--clear-params]
+  deliveries      --account ID [--status pending|delivered|dead] [--kind push|webhook|agent_bot]
+                  [--limit N] [--id ID]    (--id shows one delivery with its attempts)
+  retry-delivery  --account ID --id ID     (a dead delivery; the server sends it within a second)
 
 Run "novatalks admin <command> -h" for the flags of a command.
 `
@@ -40,6 +45,8 @@ var adminCommands = map[string]adminCommand{
 	"create-inbox":   adminCreateInbox,
 	"rotate-token":   adminRotateToken,
 	"set-push":       adminSetPush,
+	"deliveries":     adminDeliveries,
+	"retry-delivery": adminRetryDelivery,
 }
 
 // admin runs "novatalks admin <command>". It opens the data folder like the
@@ -71,6 +78,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer db.Close()
 	svc := novatalks.NewService(db)
+	svc.Renderer = delivery.Renderer{} // a change made here notifies like one made by the server
 	envToken := getenv("NOVATALKS_ADMIN_TOKEN")
 	boot, err := svc.Bootstrap(ctx, envToken)
 	if err != nil {
@@ -202,6 +210,57 @@ func adminSetPush(fs *flag.FlagSet) func(context.Context, *novatalks.Service, io
 		p := in.Push
 		fmt.Fprintf(out, "Push integration of inbox %d: enabled %v, url %q, %d extra headers, bearer token %s, %d additional params.\n",
 			in.ID, p.Enabled, p.URL, len(p.Headers), map[bool]string{true: "set", false: "not set"}[p.BearerToken != ""], len(p.AdditionalParams))
+		return nil
+	}
+}
+
+func adminDeliveries(fs *flag.FlagSet) func(context.Context, *novatalks.Service, io.Writer) error {
+	account := fs.Int64("account", novatalks.DefaultAccountID, "the account")
+	var f novatalks.DeliveryFilter
+	fs.StringVar(&f.Status, "status", "", "only pending, delivered or dead deliveries")
+	fs.StringVar(&f.Kind, "kind", "", "only push, webhook or agent_bot deliveries")
+	fs.IntVar(&f.Limit, "limit", 20, "how many, newest first (at most 100)")
+	id := fs.Int64("id", 0, "show this delivery with its attempts")
+	return func(ctx context.Context, svc *novatalks.Service, out io.Writer) error {
+		actor := novatalks.SystemActor(*account)
+		if *id != 0 {
+			d, err := svc.Delivery(ctx, actor, *id)
+			if err != nil {
+				return err
+			}
+			printDelivery(out, d)
+			for _, a := range d.History {
+				fmt.Fprintf(out, "  attempt %s  %5dms  status %d  %s\n", a.At.Format(time.RFC3339), a.Duration.Milliseconds(), a.StatusCode, a.Error)
+			}
+			return nil
+		}
+		list, err := svc.Deliveries(ctx, actor, f)
+		if err != nil {
+			return err
+		}
+		for _, d := range list {
+			printDelivery(out, d)
+		}
+		fmt.Fprintf(out, "%d deliveries\n", len(list))
+		return nil
+	}
+}
+
+// printDelivery writes one line about a delivery.
+func printDelivery(out io.Writer, d *novatalks.Delivery) {
+	fmt.Fprintf(out, "%d  %-9s %-9s %-28s attempts %d  last status %d  %s  %s  %s\n", d.ID, d.Status, d.Kind, d.Event,
+		d.Attempts, d.LastStatusCode, d.CreatedAt.Format(time.RFC3339), d.URL, d.LastError)
+}
+
+func adminRetryDelivery(fs *flag.FlagSet) func(context.Context, *novatalks.Service, io.Writer) error {
+	account := fs.Int64("account", novatalks.DefaultAccountID, "the account")
+	id := fs.Int64("id", 0, "the dead delivery to retry (required)")
+	return func(ctx context.Context, svc *novatalks.Service, out io.Writer) error {
+		d, err := svc.RetryDelivery(ctx, novatalks.SystemActor(*account), *id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Delivery %d is pending again; a running server sends it within a second.\n", d.ID)
 		return nil
 	}
 }

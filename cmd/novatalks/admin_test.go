@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // adminRun runs "novatalks admin args..." on dir and returns its output.
@@ -45,6 +48,32 @@ func agentGet(t *testing.T, base, token, path string) (int, map[string]any) {
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
 	return resp.StatusCode, m
+}
+
+// agentPost POSTs a JSON body to the running server and returns the status.
+func agentPost(t *testing.T, base, token, path, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("api_access_token", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// waitFor polls cond for a few seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
 }
 
 // TestAdmin runs the operator commands against the data folder of a running
@@ -132,6 +161,43 @@ func TestAdmin(t *testing.T) {
 		_, in = agentGet(t, base, "operator-known-token", "/api/v1/accounts/1/inboxes/1")
 		if push := in["push_integration"].(map[string]any); push["enabled"] != false || len(push["headers"].(map[string]any)) != 0 || push["bearer_token"] != "secret" {
 			t.Errorf("after disabling: %v", push)
+		}
+	})
+
+	t.Run("Deliveries", func(t *testing.T) {
+		var status atomic.Int32
+		status.Store(http.StatusGone)
+		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(int(status.Load())) }))
+		defer receiver.Close()
+		body := `{"webhook": {"url": "` + receiver.URL + `/hook", "subscriptions": ["contact_created"]}}`
+		if code := agentPost(t, base, "operator-known-token", "/api/v1/accounts/1/webhooks", body); code != 200 {
+			t.Fatalf("create webhook: %d", code)
+		}
+		if code := agentPost(t, base, "", "/api/v1/sdk/conversations", `{"name": "Olena"}`); code != 200 {
+			t.Fatalf("create conversation: %d", code)
+		}
+		var out string
+		waitFor(t, "a dead delivery", func() bool {
+			out, _ = adminRun(t, dir, "deliveries", "--status", "dead")
+			return strings.Contains(out, "1 deliveries")
+		})
+		id := strings.Fields(out)[0]
+		if !strings.Contains(out, "contact_created") || !strings.Contains(out, "last status 410") {
+			t.Errorf("deliveries: %q", out)
+		}
+		status.Store(http.StatusOK)
+		if out, err := adminRun(t, dir, "retry-delivery", "--id", id); err != nil || !strings.Contains(out, "pending again") {
+			t.Fatalf("retry-delivery: %q %v", out, err)
+		}
+		waitFor(t, "the retried delivery", func() bool {
+			out, _ = adminRun(t, dir, "deliveries", "--id", id)
+			return strings.HasPrefix(out, id+"  delivered")
+		})
+		if strings.Count(out, "attempt ") != 2 {
+			t.Errorf("attempts: %q", out)
+		}
+		if _, err := adminRun(t, dir, "retry-delivery", "--id", id); err == nil || !strings.Contains(err.Error(), "only dead deliveries") {
+			t.Errorf("retrying a delivered one: %v", err)
 		}
 	})
 

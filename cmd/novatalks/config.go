@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,7 +21,14 @@ type serveConfig struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
-	NATSURL         string
+	// DenyPrivateWebhooks refuses webhook, bot and push URLs on private or
+	// loopback addresses (off by default, for local development).
+	DenyPrivateWebhooks bool
+	// DeliveryTimeout bounds one delivery attempt; DeliveryRetryFor is how
+	// long a failing delivery is retried before it is parked as dead.
+	DeliveryTimeout  time.Duration
+	DeliveryRetryFor time.Duration
+	NATSURL          string
 }
 
 // envOr returns the environment variable name, or fallback when it is unset
@@ -45,8 +53,25 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&level, "log-level", env("NOVATALKS_LOG_LEVEL", "info"), "debug, info, warn or error (NOVATALKS_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("NOVATALKS_LOG_FORMAT", "text"), "text or json (NOVATALKS_LOG_FORMAT)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long shutdown waits for in-flight requests")
+	deny := env("NOVATALKS_DENY_PRIVATE_WEBHOOKS", "false")
+	fs.StringVar(&deny, "deny-private-webhooks", deny, "refuse webhook, bot and push URLs on private and loopback addresses, also after DNS resolution: true or false (NOVATALKS_DENY_PRIVATE_WEBHOOKS)")
+	timeout, retryFor := env("NOVATALKS_DELIVERY_TIMEOUT", "10s"), env("NOVATALKS_DELIVERY_RETRY_FOR", "24h")
+	fs.StringVar(&timeout, "delivery-timeout", timeout, "how long one delivery attempt may take (NOVATALKS_DELIVERY_TIMEOUT)")
+	fs.StringVar(&retryFor, "delivery-retry-for", retryFor, "how long a failing delivery is retried before it is parked as dead (NOVATALKS_DELIVERY_RETRY_FOR)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	var err error
+	if cfg.DenyPrivateWebhooks, err = strconv.ParseBool(deny); err != nil {
+		return nil, fmt.Errorf("--deny-private-webhooks must be true or false, not %q", deny)
+	}
+	for _, d := range []struct {
+		name, value string
+		dst         *time.Duration
+	}{{"delivery-timeout", timeout, &cfg.DeliveryTimeout}, {"delivery-retry-for", retryFor, &cfg.DeliveryRetryFor}} {
+		if *d.dst, err = time.ParseDuration(d.value); err != nil || *d.dst <= 0 {
+			return nil, fmt.Errorf("--%s must be a positive duration like 10s or 24h, not %q", d.name, d.value)
+		}
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve takes no arguments, got %q", fs.Args())

@@ -150,7 +150,16 @@ func TestParseServeConfig(t *testing.T) {
 	if err != nil || cfg.PublicURL != "http://127.0.0.1:7" || cfg.DataDir != "data" {
 		t.Errorf("defaults: %+v %v", cfg, err)
 	}
-	for _, args := range [][]string{{"--public-url", "ftp://x"}, {"--log-level", "loud"}, {"--log-format", "xml"}, {"extra"}} {
+	if cfg.DenyPrivateWebhooks || cfg.DeliveryTimeout != 10*time.Second || cfg.DeliveryRetryFor != 24*time.Hour {
+		t.Errorf("delivery defaults: %+v", cfg)
+	}
+	env = map[string]string{"NOVATALKS_DENY_PRIVATE_WEBHOOKS": "true", "NOVATALKS_DELIVERY_RETRY_FOR": "2h"}
+	cfg, err = parseServeConfig([]string{"--delivery-timeout", "3s"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || !cfg.DenyPrivateWebhooks || cfg.DeliveryTimeout != 3*time.Second || cfg.DeliveryRetryFor != 2*time.Hour {
+		t.Errorf("delivery settings: %+v %v", cfg, err)
+	}
+	for _, args := range [][]string{{"--public-url", "ftp://x"}, {"--log-level", "loud"}, {"--log-format", "xml"}, {"extra"},
+		{"--deny-private-webhooks", "maybe"}, {"--delivery-timeout", "0s"}, {"--delivery-retry-for", "soon"}} {
 		if _, err := parseServeConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", args)
 		}

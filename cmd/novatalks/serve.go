@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/delivery"
 	"github.com/novatalks/novatalks/internal/app"
 )
 
@@ -20,7 +21,9 @@ import (
 // database last.
 func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) error {
 	logger := newLogger(cfg, stderr)
-	a, err := app.New(ctx, app.Config{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, Logger: logger, NATSURL: cfg.NATSURL})
+	a, err := app.New(ctx, app.Config{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, Logger: logger,
+		NATSURL: cfg.NATSURL, DenyPrivateWebhooks: cfg.DenyPrivateWebhooks,
+		Delivery: delivery.Config{Timeout: cfg.DeliveryTimeout, RetryFor: cfg.DeliveryRetryFor}})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 // Package app assembles a novatalks server from its pieces: the store, the
-// domain service, the HTTP server, the WebSocket gateway and the background
-// loop that reopens snoozed conversations. It is the wiring of cmd/novatalks, kept
+// domain service, the HTTP server, the WebSocket gateway, the delivery
+// engine (pushes, webhooks, agent bots) and the background loop that reopens
+// snoozed conversations. It is the wiring of cmd/novatalks, kept
 // in its own package so that end-to-end tests run exactly the server the
 // binary runs.
 package app
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/delivery"
 	"github.com/novatalks/novatalks/fanout"
 	"github.com/novatalks/novatalks/httpapi"
 	"github.com/novatalks/novatalks/nats"
@@ -50,6 +52,14 @@ type Config struct {
 	// NATSSubject is the subject events travel on (nats.DefaultSubject when
 	// empty): deployments sharing a NATS server each use their own.
 	NATSSubject string
+	// DenyPrivateWebhooks refuses webhook, bot and push URLs on private and
+	// loopback addresses: literal ones when they are set, resolved ones when
+	// delivering. Off by default, so that local development works.
+	DenyPrivateWebhooks bool
+	// Delivery tunes the delivery engine (timeouts, backoff, retry window,
+	// polling); zero values are the defaults. Store, Logger, Registerer and
+	// DenyPrivate are set by New.
+	Delivery delivery.Config
 }
 
 // DefaultSnoozeInterval is how often a server looks for snoozed
@@ -66,6 +76,7 @@ type App struct {
 	Server    *httpapi.Server
 	Registry  *prometheus.Registry
 	Bootstrap *novatalks.Bootstrap
+	Delivery  *delivery.Engine
 
 	stopSnoozes func()
 	closeBroker func() error
@@ -102,6 +113,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	service := novatalks.NewService(db)
 	service.Publisher = broker
+	service.Renderer = delivery.Renderer{}
+	service.DenyPrivateURLs = cfg.DenyPrivateWebhooks
 	boot, err := service.Bootstrap(ctx, cfg.AdminToken)
 	if err != nil {
 		db.Close()
@@ -121,6 +134,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("start websocket gateway: %w", err)
 	}
 	server.Handle("GET /ws", gateway)
+	dcfg := cfg.Delivery
+	dcfg.Store, dcfg.Logger, dcfg.Registerer, dcfg.DenyPrivate = db, cfg.Logger, registry, cfg.DenyPrivateWebhooks
+	engine := delivery.New(dcfg)
+	service.DeliveriesWritten = engine.Wake
+	engine.Start()
 	if cfg.SnoozeInterval <= 0 {
 		cfg.SnoozeInterval = DefaultSnoozeInterval
 	}
@@ -131,8 +149,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			cfg.Logger.Info("reopened snoozed conversations", "count", n)
 		}
 	})
-	return &App{DB: db, Broker: broker, closeBroker: closeBroker, Gateway: gateway, Service: service, Server: server, Registry: registry,
-		Bootstrap: boot, stopSnoozes: stopSnoozes}, nil
+	return &App{DB: db, Broker: broker, closeBroker: closeBroker, Gateway: gateway, Service: service, Server: server,
+		Registry: registry, Bootstrap: boot, Delivery: engine, stopSnoozes: stopSnoozes}, nil
 }
 
 // every runs fn at once and then every interval, in one goroutine, until
@@ -164,10 +182,13 @@ func every(interval time.Duration, fn func(context.Context)) (stop func()) {
 func (a *App) Handler() http.Handler { return a.Server }
 
 // Close releases what New opened, in order: the loop that reopens snoozed
-// conversations, the WebSocket connections (which http.Server.Shutdown does
-// not close), then the database. Call it after the HTTP server has stopped.
+// conversations, the delivery engine (which frees the leases of the
+// attempts it interrupts), the WebSocket connections (which
+// http.Server.Shutdown does not close), then the database. Call it after the
+// HTTP server has stopped.
 func (a *App) Close() error {
 	a.stopSnoozes()
+	a.Delivery.Close()
 	a.Gateway.Close()
 	err := a.DB.Close() // its writer publishes what it commits on the way out
 	return errors.Join(err, a.closeBroker())

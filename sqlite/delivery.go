@@ -1,0 +1,172 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/novatalks/novatalks"
+)
+
+const deliveryColumns = `id, uid, account_id, kind, receiver_id, event, conversation_id, order_key, url, body,
+	status, attempts, next_attempt_at, locked_until, started_at, last_status, last_error, created_at, updated_at, delivered_at`
+
+func scanDelivery(sc scanner) (*novatalks.Delivery, error) {
+	var d novatalks.Delivery
+	var next, locked, started, created, updated int64
+	var delivered sql.NullInt64
+	if err := sc.Scan(&d.ID, &d.UID, &d.AccountID, &d.Kind, &d.ReceiverID, &d.Event, &d.ConversationID, &d.OrderKey,
+		&d.URL, &d.Body, &d.Status, &d.Attempts, &next, &locked, &started, &d.LastStatusCode, &d.LastError,
+		&created, &updated, &delivered); err != nil {
+		return nil, err
+	}
+	d.NextAttemptAt, d.StartedAt, d.CreatedAt, d.UpdatedAt = fromMS(next), fromMS(started), fromMS(created), fromMS(updated)
+	if locked > 0 {
+		d.LockedUntil = fromMS(locked)
+	}
+	d.DeliveredAt = fromNullMS(delivered)
+	return &d, nil
+}
+
+// zeroMS stores the zero time as 0 (not free) rather than year 1.
+func zeroMS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms(t)
+}
+
+// isHead is the condition that a pending delivery d is the oldest pending
+// one of its order key: only heads are delivered.
+const isHead = `NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.status = 'pending' AND e.order_key = d.order_key AND e.id < d.id)`
+
+// EnqueueDeliveries implements novatalks.Tx.
+func (t *tx) EnqueueDeliveries(ctx context.Context, ds []*novatalks.Delivery) error {
+	for _, d := range ds {
+		res, err := t.q.ExecContext(ctx, `INSERT INTO deliveries (uid, account_id, kind, receiver_id, event, conversation_id,
+			order_key, url, body, status, attempts, next_attempt_at, locked_until, started_at, last_status, last_error,
+			created_at, updated_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.UID, d.AccountID, d.Kind, d.ReceiverID, d.Event, d.ConversationID, d.OrderKey, d.URL, d.Body, d.Status,
+			d.Attempts, ms(d.NextAttemptAt), zeroMS(d.LockedUntil), ms(d.StartedAt), d.LastStatusCode, d.LastError,
+			ms(d.CreatedAt), ms(d.UpdatedAt), msPtr(d.DeliveredAt))
+		if err != nil {
+			return err
+		}
+		if d.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ClaimDeliveries implements novatalks.Tx. SQLite has one writer, so the
+// UPDATE ... RETURNING both picks and leases the rows; nothing can claim them
+// in between.
+func (t *tx) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*novatalks.Delivery, error) {
+	list, err := queryAll(ctx, t.q, scanDelivery, `UPDATE deliveries SET locked_until = ? WHERE id IN (
+		SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.locked_until <= ?
+		AND `+isHead+` ORDER BY d.next_attempt_at, d.id LIMIT ?) RETURNING `+deliveryColumns,
+		ms(now.Add(lease)), ms(now), ms(now), limit)
+	slices.SortFunc(list, func(a, b *novatalks.Delivery) int {
+		if c := a.NextAttemptAt.Compare(b.NextAttemptAt); c != 0 {
+			return c
+		}
+		return int(a.ID - b.ID)
+	})
+	return list, err
+}
+
+// UpdateDelivery implements novatalks.Tx.
+func (t *tx) UpdateDelivery(ctx context.Context, d *novatalks.Delivery) error {
+	res, err := t.q.ExecContext(ctx, `UPDATE deliveries SET url = ?, status = ?, attempts = ?, next_attempt_at = ?,
+		locked_until = ?, started_at = ?, last_status = ?, last_error = ?, updated_at = ?, delivered_at = ?
+		WHERE account_id = ? AND id = ?`,
+		d.URL, d.Status, d.Attempts, ms(d.NextAttemptAt), zeroMS(d.LockedUntil), ms(d.StartedAt), d.LastStatusCode,
+		d.LastError, ms(d.UpdatedAt), msPtr(d.DeliveredAt), d.AccountID, d.ID)
+	return affected(res, err, "delivery")
+}
+
+// AddDeliveryAttempt implements novatalks.Tx.
+func (t *tx) AddDeliveryAttempt(ctx context.Context, a *novatalks.DeliveryAttempt) error {
+	res, err := t.q.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms, status_code, error)
+		VALUES (?, ?, ?, ?, ?)`, a.DeliveryID, ms(a.At), a.Duration.Milliseconds(), a.StatusCode, a.Error)
+	if err != nil {
+		return err
+	}
+	a.ID, err = res.LastInsertId()
+	return err
+}
+
+// DeleteDeliveries implements novatalks.Tx. Both statements select the same
+// rows: the oldest ones by ID, in one transaction; old rows come first in ID
+// order, so the scan stops soon without an index of its own.
+func (t *tx) DeleteDeliveries(ctx context.Context, status string, before time.Time, limit int) (int, error) {
+	const rows = `SELECT id FROM deliveries WHERE status = ? AND updated_at < ? ORDER BY id LIMIT ?`
+	if _, err := t.q.ExecContext(ctx, `DELETE FROM delivery_attempts WHERE delivery_id IN (`+rows+`)`, status, ms(before), limit); err != nil {
+		return 0, err
+	}
+	res, err := t.q.ExecContext(ctx, `DELETE FROM deliveries WHERE id IN (`+rows+`)`, status, ms(before), limit)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// FindDeliveryByID implements novatalks.Reader.
+func (r reader) FindDeliveryByID(ctx context.Context, accountID, id int64) (*novatalks.Delivery, error) {
+	d, err := queryOne(ctx, r.q, scanDelivery, "delivery",
+		`SELECT `+deliveryColumns+` FROM deliveries WHERE account_id = ? AND id = ?`, accountID, id)
+	if err != nil {
+		return nil, err
+	}
+	d.History, err = queryAll(ctx, r.q, func(sc scanner) (*novatalks.DeliveryAttempt, error) {
+		var a novatalks.DeliveryAttempt
+		var at, dur int64
+		err := sc.Scan(&a.ID, &a.DeliveryID, &at, &dur, &a.StatusCode, &a.Error)
+		a.At, a.Duration = fromMS(at), time.Duration(dur)*time.Millisecond
+		return &a, err
+	}, `SELECT id, delivery_id, attempted_at, duration_ms, status_code, error FROM delivery_attempts
+		WHERE delivery_id = ? ORDER BY id`, d.ID)
+	return d, err
+}
+
+// FindDeliveries implements novatalks.Reader.
+func (r reader) FindDeliveries(ctx context.Context, f novatalks.DeliveryFilter) ([]*novatalks.Delivery, error) {
+	where, args := []string{`account_id = ?`}, []any{f.AccountID}
+	if f.Status != "" {
+		where, args = append(where, `status = ?`), append(args, f.Status)
+	}
+	if f.Kind != "" {
+		where, args = append(where, `kind = ?`), append(args, f.Kind)
+	}
+	if f.BeforeID > 0 {
+		where, args = append(where, `id < ?`), append(args, f.BeforeID)
+	}
+	return queryAll(ctx, r.q, scanDelivery, `SELECT `+deliveryColumns+` FROM deliveries WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY id DESC LIMIT ?`, append(args, limitOrAll(f.Limit))...)
+}
+
+// CountDeliveries implements novatalks.Reader.
+func (r reader) CountDeliveries(ctx context.Context) (novatalks.DeliveryStats, error) {
+	var s novatalks.DeliveryStats
+	err := r.q.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM deliveries WHERE status = 'pending'),
+		(SELECT COUNT(*) FROM deliveries WHERE status = 'dead')`).Scan(&s.Pending, &s.Dead)
+	return s, err
+}
+
+// NextDeliveryDue implements novatalks.Reader. It looks at the heads of the
+// order keys only: a delivery waiting behind an older one of its key is not
+// due, whatever its time.
+func (r reader) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
+	var due sql.NullInt64
+	err := r.q.QueryRowContext(ctx, `SELECT MIN(MAX(d.next_attempt_at, d.locked_until)) FROM deliveries d
+		WHERE d.status = 'pending' AND `+isHead).Scan(&due)
+	if err != nil || !due.Valid {
+		return time.Time{}, false, err
+	}
+	return fromMS(due.Int64), true, nil
+}
