@@ -22,6 +22,14 @@ type Service struct {
 	// NewToken and NewUUID make tokens and dialog IDs; tests may replace them.
 	NewToken func() string
 	NewUUID  func() string
+
+	// Blobs stores the files of attachments and Media tells their types and
+	// makes thumbnails; without both, messages with files are EUNSUPPORTED.
+	Blobs BlobStore
+	Media MediaProbe
+	// PublicURL is the absolute URL (without a trailing slash) clients reach
+	// the server at; attachment URLs are built from it when a file is stored.
+	PublicURL string
 }
 
 // NewService returns a Service on store with the default limits and clock.
