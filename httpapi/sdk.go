@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"io"
 	"net/http"
 	"strings"
 
@@ -301,16 +300,4 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// readField reads a multipart text field of at most max bytes.
-func readField(part io.Reader, max int) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(part, int64(max)+1))
-	if err != nil {
-		return "", novatalks.Errorf(novatalks.EINVALID, "malformed multipart body")
-	}
-	if len(b) > max {
-		return "", novatalks.Errorf(novatalks.ETOOLARGE, "a multipart field is larger than %d bytes", max)
-	}
-	return string(b), nil
 }
