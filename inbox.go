@@ -40,4 +40,6 @@ type InboxSettings struct {
 	Inbox     *Inbox
 	Limits    Limits
 	Reactions []string
+	// Attachments says whether the server stores files.
+	Attachments bool
 }

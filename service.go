@@ -198,7 +198,7 @@ func (s *Service) InboxSettings(ctx context.Context, identifier string) (*InboxS
 	if err != nil {
 		return nil, err
 	}
-	return &InboxSettings{Inbox: inbox, Limits: s.Limits, Reactions: Reactions}, nil
+	return &InboxSettings{Inbox: inbox, Limits: s.Limits, Reactions: Reactions, Attachments: s.Blobs != nil && s.Media != nil}, nil
 }
 
 // changeStatus moves a locked conversation to status and emits

@@ -288,6 +288,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	out.Inbox.ID, out.Inbox.Name, out.Inbox.Channel = st.Inbox.ID, st.Inbox.Name, st.Inbox.Channel
 	out.Inbox.Identifier, out.Inbox.AdditionalSettings = st.Inbox.Identifier, orEmptyMap(st.Inbox.AdditionalSettings)
 	out.Reactions = st.Reactions
+	out.Attachments.Enabled = st.Attachments
 	out.MessageStatuses = []string{novatalks.MessageSent, novatalks.MessageDelivered, novatalks.MessageSeen, novatalks.MessageFailed}
 	l := &out.Limits
 	l.MaxBodyBytes, l.MaxContentLength, l.MaxAttachments = st.Limits.MaxBodyBytes, st.Limits.MaxContentChars, st.Limits.MaxAttachments
