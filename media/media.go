@@ -3,6 +3,9 @@
 // of JPEG, PNG, GIF and WebP images (the standard decoders,
 // golang.org/x/image/webp and golang.org/x/image/draw).
 //
+// JPEG thumbnails follow the photo's EXIF orientation (read from its APP1
+// segment), as browsers do when they show the photo itself.
+//
 // Decoding is the one costly step, in memory and CPU, and its input is
 // untrusted: Thumbnail reads the image's header first and refuses, without
 // decoding, images with more pixels than the caller allows, and a Probe
@@ -64,7 +67,8 @@ var decoders = map[string]struct {
 }
 
 // Thumbnail implements novatalks.MediaProbe. Images with transparency become
-// PNG thumbnails, others JPEG.
+// PNG thumbnails, others JPEG. A JPEG's EXIF orientation is applied, so that
+// a phone's photo is upright in its thumbnail as browsers show the photo.
 func (p *Probe) Thumbnail(ctx context.Context, r io.ReadSeeker, maxSide int, maxPixels int64) (*novatalks.Thumbnail, error) {
 	format, cfg, err := readConfig(r)
 	if err != nil {
@@ -86,7 +90,14 @@ func (p *Probe) Thumbnail(ctx context.Context, r io.ReadSeeker, maxSide int, max
 	if err != nil {
 		return nil, novatalks.Errorf(novatalks.EUNSUPPORTED, "the image cannot be decoded: %v", err)
 	}
-	return encode(scale(img, maxSide))
+	orientation := 1
+	if format == "jpeg" {
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		orientation = jpegOrientation(r)
+	}
+	return encode(orient(scale(img, maxSide), orientation))
 }
 
 // readConfig reads the format and dimensions of the image r without

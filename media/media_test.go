@@ -172,3 +172,53 @@ func TestFit(t *testing.T) {
 		}
 	}
 }
+
+// withOrientation inserts an EXIF APP1 segment with orientation o (big
+// endian, as cameras write) after the SOI marker of a JPEG.
+func withOrientation(jpg []byte, o byte) []byte {
+	exif := []byte("Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00")
+	exif[6+8+2+8+1] = o
+	seg := append([]byte{0xFF, 0xE1, 0, byte(len(exif) + 2)}, exif...)
+	return append(append(append([]byte{}, jpg[:2]...), seg...), jpg[2:]...)
+}
+
+func TestThumbnailOrientation(t *testing.T) {
+	// Stored 80 × 40: the left half red, the right half blue.
+	img := image.NewNRGBA(image.Rect(0, 0, 80, 40))
+	for y := range 40 {
+		for x := range 80 {
+			c := color.NRGBA{255, 0, 0, 255}
+			if x >= 40 {
+				c = color.NRGBA{0, 0, 255, 255}
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	red := func(c color.Color) bool { r, _, b, _ := c.RGBA(); return r > 0xC000 && b < 0x4000 }
+	for _, tc := range []struct {
+		o            byte
+		w, h         int
+		redAt, other image.Point // a pixel that must be red, one that must not
+	}{
+		{1, 80, 40, image.Pt(5, 20), image.Pt(75, 20)},
+		{3, 80, 40, image.Pt(75, 20), image.Pt(5, 20)}, // turned 180°: red on the right
+		{6, 40, 80, image.Pt(20, 5), image.Pt(20, 75)}, // turned clockwise: red on top
+		{8, 40, 80, image.Pt(20, 75), image.Pt(20, 5)}, // turned counterclockwise: red at the bottom
+	} {
+		th, err := media.NewProbe(1).Thumbnail(context.Background(), bytes.NewReader(withOrientation(buf.Bytes(), tc.o)), 320, 1e6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := image.Decode(bytes.NewReader(th.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Bounds().Dx() != tc.w || got.Bounds().Dy() != tc.h || !red(got.At(tc.redAt.X, tc.redAt.Y)) || red(got.At(tc.other.X, tc.other.Y)) {
+			t.Errorf("orientation %d: %v, red at %v: %v", tc.o, got.Bounds(), tc.redAt, got.At(tc.redAt.X, tc.redAt.Y))
+		}
+	}
+}
