@@ -8,7 +8,9 @@ import (
 
 // TestDependencyRule keeps the layout honest: the domain imports nothing of
 // the module, and no adapter imports a sibling adapter; only cmd/ and
-// internal/app wire pieces together.
+// internal/app wire pieces together. The public client sdk imports nothing
+// of the module (not even the domain) and no module but its WebSocket
+// library, so that apps importing it get nothing of the server.
 func TestDependencyRule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
@@ -24,6 +26,9 @@ func TestDependencyRule(t *testing.T) {
 		pkg, imports := fields[0], fields[1:]
 		rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
 		for _, imp := range imports {
+			if rel == "sdk" && strings.Contains(strings.Split(imp, "/")[0], ".") && imp != "github.com/coder/websocket" {
+				t.Errorf("the public client sdk imports %s: it may use only the standard library and github.com/coder/websocket", imp)
+			}
 			if !strings.HasPrefix(imp, module+"/") {
 				continue
 			}

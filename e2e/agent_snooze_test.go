@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/novatalks/novatalks/internal/app"
+	"github.com/novatalks/novatalks/internal/apptest"
 )
 
 // snoozeFor snoozes a conversation of account 1 until d from now (an RFC 3339
@@ -90,7 +91,7 @@ func TestAgentSnoozeSurvivesRestart(t *testing.T) {
 	if s := conversationStatus(t, second, tok, c.ConversationID); s != "snoozed" {
 		t.Fatalf("status %s before the snooze time, want snoozed", s)
 	}
-	eventually(t, "the snoozed conversation to reopen after the restart", func() bool {
+	apptest.Eventually(t, "the snoozed conversation to reopen after the restart", func() bool {
 		return conversationStatus(t, second, tok, c.ConversationID) == "open"
 	})
 	msgs := decode(t, second.Agent(t, tok, 200, Request{Method: "GET", Path: accountPath(1, "/conversations/%d/messages", c.ConversationID)}))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/internal/app"
+	"github.com/novatalks/novatalks/internal/apptest"
 )
 
 // lastMessage returns the contact's latest message.
@@ -388,10 +389,10 @@ func TestAttachmentTruncatedUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Both files are being stored before the client goes away.
-	eventually(t, "the files to be stored", func() bool { return len(srv.StoredKeys(t)) == 2 })
+	apptest.Eventually(t, "the files to be stored", func() bool { return len(srv.StoredKeys(t)) == 2 })
 	conn.Close()
 
-	eventually(t, "the request to end", func() bool {
+	apptest.Eventually(t, "the request to end", func() bool {
 		return strings.Contains(logs.String(), `route="POST /api/v1/sdk/conversations/messages" status=400`)
 	})
 	if keys := srv.StoredKeys(t); len(keys) != 0 {
@@ -486,7 +487,7 @@ func TestAttachmentSweepers(t *testing.T) {
 	want := append(slices.Clone(kept), newKey)
 	slices.Sort(want)
 	// The sweeper deletes the files first, then their records.
-	eventually(t, "the sweepers to clean up", func() bool {
+	apptest.Eventually(t, "the sweepers to clean up", func() bool {
 		pending, err := second.App.DB.FindBlobDeletions(t.Context(), 10)
 		return err == nil && len(pending) == 0 && slices.Equal(second.StoredKeys(t), want)
 	})

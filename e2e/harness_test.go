@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -330,16 +329,4 @@ func validateResponse(router routers.Router, resp *Response, docName string, str
 		return fmt.Errorf("%s %s %d does not match %s: %v\nbody: %s", req.Method, req.URL.Path, resp.Status, docName, err, resp.Body)
 	}
 	return nil
-}
-
-// eventually polls cond until it holds or a few seconds pass.
-func eventually(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

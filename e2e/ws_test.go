@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/internal/app"
+	"github.com/novatalks/novatalks/internal/apptest"
 )
 
 func adminToken(srv *Server) string { return srv.App.Bootstrap.Admin.PubsubToken }
@@ -328,7 +329,7 @@ func TestWebSocketSlowConsumer(t *testing.T) {
 		}
 	}
 	<-done
-	eventually(t, "the slow client to be disconnected", func() bool { return srv.App.Gateway.Connections() == 1 })
+	apptest.Eventually(t, "the slow client to be disconnected", func() bool { return srv.App.Gateway.Connections() == 1 })
 	slow.Close()
 }
 

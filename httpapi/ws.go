@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,19 +106,12 @@ type Gateway struct {
 	mu       sync.RWMutex
 	closed   bool
 	clients  map[*websocket.Conn]*client
-	contacts map[int64]map[*client]struct{} // by conversation ID
-	agents   map[int64]map[*client]struct{} // by account ID
+	contacts index // by conversation ID
+	agents   index // by account ID
 
-	stop    chan struct{}
-	done    chan struct{}
-	started time.Time
+	stop chan struct{}
+	done chan struct{}
 }
-
-// pollerStartGrace works around a start/stop race in nbio v1.6: a poller
-// goroutine clears its shutdown flag when its loop begins, so a Stop that
-// lands before that is lost and Stop waits forever. Close therefore never
-// stops an engine younger than this.
-const pollerStartGrace = 100 * time.Millisecond
 
 // client is one connection's state. It is kept small: it is what an idle
 // connection costs besides the kernel's socket.
@@ -133,14 +127,57 @@ type client struct {
 }
 
 // subscription is one confirmed subscription: a contact's conversation or an
-// agent's account.
+// agent's account. It keeps only IDs and a name, not the session it was made
+// from: it lives as long as the connection, so it is part of what an idle
+// connection costs.
 type subscription struct {
-	agent     bool
-	accountID int64
-	// contact subscriptions
-	session *novatalks.ContactSession
-	// agent subscriptions
-	actor novatalks.Actor
+	agent          bool
+	accountID      int64
+	conversationID int64 // contact subscriptions
+	contactID      int64
+	inboxID        int64
+	name           string          // the contact's or agent's name, for typing
+	actor          novatalks.Actor // agent subscriptions
+}
+
+// session rebuilds the contact session of a contact subscription.
+func (s *subscription) session() *novatalks.ContactSession {
+	return &novatalks.ContactSession{
+		ContactInbox: novatalks.ContactInbox{AccountID: s.accountID, ContactID: s.contactID, InboxID: s.inboxID, ConversationID: s.conversationID},
+		Contact:      &novatalks.Contact{ID: s.contactID, AccountID: s.accountID, Name: s.name},
+	}
+}
+
+// index maps a conversation (contact subscriptions) or an account (agent
+// subscriptions) to its subscribers, each at most once. A slice, not a set:
+// most conversations have one subscriber, and a slice of one costs far less
+// than a map of one.
+type index map[int64][]*client
+
+func (ix index) add(key int64, c *client) {
+	if !slices.Contains(ix[key], c) {
+		ix[key] = append(ix[key], c)
+	}
+}
+
+func (ix index) remove(key int64, c *client) {
+	list := ix[key]
+	if i := slices.Index(list, c); i >= 0 {
+		list = slices.Delete(list, i, i+1)
+	}
+	if len(list) == 0 {
+		delete(ix, key)
+	} else {
+		ix[key] = list
+	}
+}
+
+// indexOf returns the index and key a subscription is filed under.
+func (g *Gateway) indexOf(s *subscription) (index, int64) {
+	if s.agent {
+		return g.agents, s.accountID
+	}
+	return g.contacts, s.conversationID
 }
 
 // NewGateway starts the gateway's pollers and sweeper and subscribes it to
@@ -153,17 +190,22 @@ func NewGateway(service *novatalks.Service, broker novatalks.Broker, cfg Gateway
 	g := &Gateway{
 		service: service, cfg: cfg, logger: cfg.Logger, metrics: newGatewayMetrics(cfg.Registerer),
 		clients:  map[*websocket.Conn]*client{},
-		contacts: map[int64]map[*client]struct{}{}, agents: map[int64]map[*client]struct{}{},
+		contacts: index{}, agents: index{},
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	npoller := runtime.NumCPU()
 	g.engine = nbhttp.NewEngine(nbhttp.Config{
-		Name: "novatalks-ws", NPoller: runtime.NumCPU(), ReleaseWebsocketPayload: true,
+		Name: "novatalks-ws", NPoller: npoller, ReleaseWebsocketPayload: true,
 		MaxWriteBufferSize: cfg.MaxQueueBytes, ReadBufferSize: 4 << 10,
 	})
+	probe := newPollerProbe(npoller)
+	g.engine.OnClose(probe.OnClose)
 	if err := g.engine.Start(); err != nil {
 		return nil, err
 	}
-	g.started = time.Now()
+	if err := probe.run(g.engine, npoller, 5*time.Second); err != nil {
+		g.logger.Warn("could not check that the websocket pollers run; closing the gateway may hang", "err", err)
+	}
 	u := websocket.NewUpgrader()
 	u.Engine = g.engine
 	u.BlockingModTrasferConnToPoller = true
@@ -316,7 +358,8 @@ func (g *Gateway) subscribe(c *client, raw json.RawMessage) {
 	var sub subscription
 	sess, err := g.service.AuthenticateContact(ctx, d.PubsubToken, "")
 	if err == nil {
-		sub = subscription{accountID: sess.AccountID, session: sess}
+		sub = subscription{accountID: sess.AccountID, conversationID: sess.ConversationID, contactID: sess.ContactID,
+			inboxID: sess.InboxID, name: sess.Contact.Name}
 	} else if novatalks.ErrorCode(err) == novatalks.EUNAUTHORIZED {
 		var user *novatalks.User
 		if user, err = g.service.AuthenticateUserPubsub(ctx, d.PubsubToken); err == nil {
@@ -339,17 +382,8 @@ func (g *Gateway) subscribe(c *client, raw json.RawMessage) {
 		c.mu.Lock()
 		c.subs = append(c.subs, sub)
 		c.mu.Unlock()
-		index := g.contacts
-		key := sub.accountID
-		if !sub.agent {
-			key = sub.session.ConversationID
-		} else {
-			index = g.agents
-		}
-		if index[key] == nil {
-			index[key] = map[*client]struct{}{}
-		}
-		index[key][c] = struct{}{}
+		ix, key := g.indexOf(&sub)
+		ix.add(key, c)
 		g.metrics.subscriptions.Inc()
 	}
 	g.mu.Unlock()
@@ -376,7 +410,7 @@ func (g *Gateway) typing(c *client, raw json.RawMessage) {
 	var sub *subscription
 	for i := range c.subs {
 		s := &c.subs[i]
-		if (!s.agent && s.session.ConversationID == d.ConversationID) || (s.agent && sub == nil) {
+		if (!s.agent && s.conversationID == d.ConversationID) || (s.agent && sub == nil) {
 			sub = s
 		}
 	}
@@ -394,7 +428,7 @@ func (g *Gateway) typing(c *client, raw json.RawMessage) {
 	if sub.agent {
 		err = g.service.AgentTyping(ctx, sub.actor, d.ConversationID, true, false)
 	} else {
-		err = g.service.ContactTyping(ctx, sub.session, d.ConversationID)
+		err = g.service.ContactTyping(ctx, sub.session(), d.ConversationID)
 	}
 	if err != nil {
 		g.sendError(c, "conversation not found")
@@ -415,11 +449,11 @@ func (g *Gateway) dispatch(e novatalks.Event) {
 	if !e.VisibleToContact() {
 		contacts = nil
 	}
-	for c := range contacts {
+	for _, c := range contacts {
 		c.send(b)
 	}
-	for c := range g.agents[e.AccountID] {
-		if _, both := contacts[c]; !both {
+	for _, c := range g.agents[e.AccountID] {
+		if !slices.Contains(contacts, c) {
 			c.send(b)
 		}
 	}
@@ -433,17 +467,9 @@ func (g *Gateway) onClose(conn *websocket.Conn, err error) {
 		delete(g.clients, conn)
 		g.metrics.connections.Dec()
 		c.mu.Lock()
-		for _, s := range c.subs {
-			index, key := g.contacts, int64(0)
-			if s.agent {
-				index, key = g.agents, s.accountID
-			} else {
-				key = s.session.ConversationID
-			}
-			delete(index[key], c)
-			if len(index[key]) == 0 {
-				delete(index, key)
-			}
+		for i := range c.subs {
+			ix, key := g.indexOf(&c.subs[i])
+			ix.remove(key, c)
 			g.metrics.subscriptions.Dec()
 		}
 		c.mu.Unlock()
@@ -528,7 +554,6 @@ func (g *Gateway) Close() {
 	for _, c := range clients {
 		c.close(closeGoingAway, "server shutting down")
 	}
-	time.Sleep(pollerStartGrace - time.Since(g.started))
 	g.engine.Stop()
 }
 

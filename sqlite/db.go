@@ -42,6 +42,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// readConns is the size of the read pool: twice the cores of a small
+// machine is enough, since reads are short indexed lookups.
+const readConns = 4
+
 // MaxBatch is the most transactions one group commit holds.
 const MaxBatch = 256
 
@@ -102,13 +106,15 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 		writeDB.Close()
 		return nil, err
 	}
-	readDB, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	// Readers get a 1 MiB page cache each (SQLite's default is 2 MiB): most
+	// reads are indexed lookups, and the OS page cache holds the file anyway.
+	readDB, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)&_pragma=cache_size(-1024)")
 	if err != nil {
 		writeDB.Close()
 		return nil, err
 	}
-	readDB.SetMaxOpenConns(8)
-	readDB.SetMaxIdleConns(8)
+	readDB.SetMaxOpenConns(readConns)
+	readDB.SetMaxIdleConns(readConns)
 	reads := newPreparedDB(readDB)
 	db := &DB{
 		reader: reader{q: reads}, path: path, readDB: readDB, writeDB: writeDB,

@@ -58,7 +58,7 @@ func main() {
 	flag.IntVar(&cfg.Rate, "rate", 2000, "messages per second for the latency phase")
 	flag.IntVar(&cfg.Conversations, "conversations", 1000, "conversations (each with one subscriber) for the latency phase")
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time of the latency phase")
-	flag.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "unmeasured time before each latency measurement")
+	flag.DurationVar(&cfg.Warmup, "warmup", 5*time.Second, "unmeasured time before each latency measurement")
 	flag.BoolVar(&cfg.Search, "search", true, "after the latency phase, search the highest rate with p99 under --p99-limit")
 	flag.IntVar(&cfg.SearchStep, "search-step", 1000, "rate step of the search")
 	flag.IntVar(&cfg.SearchMax, "search-max", 20000, "highest rate the search tries")

@@ -89,14 +89,6 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// envOr returns the environment variable name, or fallback when it is unset.
-func envOr(getenv func(string) string, name, fallback string) string {
-	if v := getenv(name); v != "" {
-		return v
-	}
-	return fallback
-}
-
 func adminCreateAccount(fs *flag.FlagSet) func(context.Context, *novatalks.Service, io.Writer) error {
 	name := fs.String("name", "", "the account's name (required)")
 	return func(ctx context.Context, svc *novatalks.Service, out io.Writer) error {

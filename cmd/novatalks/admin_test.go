@@ -17,7 +17,7 @@ func adminRun(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()
 	var stdout, stderr syncBuffer
 	env := map[string]string{"NOVATALKS_DATA": dir}
-	err := run(context.Background(), append([]string{"admin"}, args...), func(k string) string { return env[k] }, &stdout, &stderr)
+	err := run(context.Background(), append([]string{"admin"}, args...), func(k string) string { return env[k] }, nil, &stdout, &stderr)
 	return stdout.String(), err
 }
 
@@ -56,7 +56,7 @@ func TestAdmin(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, io.Discard)
 	}()
 	defer func() {
 		cancel()

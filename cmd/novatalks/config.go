@@ -20,6 +20,16 @@ type serveConfig struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	NATSURL         string
+}
+
+// envOr returns the environment variable name, or fallback when it is unset
+// or empty.
+func envOr(getenv func(string) string, name, fallback string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return fallback
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
@@ -31,6 +41,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.Addr, "addr", env("NOVATALKS_ADDR", "127.0.0.1:8080"), "listen address (NOVATALKS_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", env("NOVATALKS_DATA", "data"), "data folder: the SQLite database and the generated admin token (NOVATALKS_DATA)")
 	fs.StringVar(&cfg.PublicURL, "public-url", env("NOVATALKS_PUBLIC_URL", ""), "absolute URL clients reach the server at; default http://<addr> (NOVATALKS_PUBLIC_URL)")
+	fs.StringVar(&cfg.NATSURL, "nats-url", env("NOVATALKS_NATS_URL", ""), "NATS server to share events with other nodes, e.g. nats://127.0.0.1:4222; empty keeps them in this process (NOVATALKS_NATS_URL)")
 	fs.StringVar(&level, "log-level", env("NOVATALKS_LOG_LEVEL", "info"), "debug, info, warn or error (NOVATALKS_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("NOVATALKS_LOG_FORMAT", "text"), "text or json (NOVATALKS_LOG_FORMAT)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long shutdown waits for in-flight requests")

@@ -67,7 +67,9 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, &stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, nil, &stdout, &stderr)
+	}()
 	base := "http://" + addr
 	waitHealthy(t, base)
 
@@ -125,7 +127,7 @@ func TestServe(t *testing.T) {
 	stdout = syncBuffer{}
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	go func() {
-		done <- run(ctx2, []string{"serve"}, func(k string) string { return env[k] }, &stdout, &stderr)
+		done <- run(ctx2, []string{"serve"}, func(k string) string { return env[k] }, nil, &stdout, &stderr)
 	}()
 	waitHealthy(t, base)
 	cancel2()

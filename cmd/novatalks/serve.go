@@ -20,7 +20,7 @@ import (
 // database last.
 func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) error {
 	logger := newLogger(cfg, stderr)
-	a, err := app.New(ctx, app.Config{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, Logger: logger})
+	a, err := app.New(ctx, app.Config{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, Logger: logger, NATSURL: cfg.NATSURL})
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/novatalks/novatalks/fanout"
 	"github.com/novatalks/novatalks/httpapi"
 	"github.com/novatalks/novatalks/media"
+	"github.com/novatalks/novatalks/nats"
 	"github.com/novatalks/novatalks/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -62,6 +63,12 @@ type Config struct {
 	// upload could go before it commits.
 	OrphanSweepInterval time.Duration
 	OrphanAge           time.Duration
+	// NATSURL, when set, spreads events over NATS so that several nodes
+	// share them; otherwise they stay in this process.
+	NATSURL string
+	// NATSSubject is the subject events travel on (nats.DefaultSubject when
+	// empty): deployments sharing a NATS server each use their own.
+	NATSSubject string
 }
 
 // Defaults of the background loops.
@@ -117,7 +124,8 @@ type App struct {
 	Registry  *prometheus.Registry
 	Bootstrap *novatalks.Bootstrap
 
-	stopLoops []func()
+	stopLoops   []func()
+	closeBroker func() error
 }
 
 // New opens the store in cfg.DataDir (creating and migrating it as needed),
@@ -129,33 +137,44 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var broker novatalks.Broker = fanout.NewLocal()
+	closeBroker := func() error { return nil }
+	brokerReady := func() error { return nil }
+	if cfg.NATSURL != "" {
+		nb, err := nats.Open(nats.Config{URL: cfg.NATSURL, Subject: cfg.NATSSubject, Logger: cfg.Logger, Registerer: registry})
+		if err != nil {
+			return nil, err
+		}
+		broker, closeBroker, brokerReady = nb, nb.Close, nb.Ping
+	}
 	blobs, err := blob.OpenLocal(filepath.Join(cfg.DataDir, "files"))
 	if err != nil {
+		closeBroker()
 		return nil, err
 	}
-	broker := fanout.NewLocal()
 	if cfg.Publisher != nil {
 		broker.Subscribe(func(e novatalks.Event) { cfg.Publisher.Publish(e) })
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "novatalks.db"), broker, cfg.Logger)
 	if err != nil {
 		blobs.Close()
+		closeBroker()
 		return nil, err
 	}
 	service := novatalks.NewService(db)
 	service.Publisher, service.Limits = broker, cfg.Limits
 	service.Blobs, service.Media, service.PublicURL = blobs, media.NewProbe(runtime.NumCPU()), cfg.PublicURL
-	closeAll := func() { db.Close(); blobs.Close() }
+	closeAll := func() { db.Close(); blobs.Close(); closeBroker() }
 	boot, err := service.Bootstrap(ctx, cfg.AdminToken)
 	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	server := httpapi.NewServer(service, httpapi.Config{
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, Registerer: registry,
-		MetricsHandler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ready: db.Ping,
+		MetricsHandler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ready: func(ctx context.Context) error { return errors.Join(db.Ping(ctx), brokerReady()) },
 		UploadTimeout: cfg.UploadTimeout,
 	})
 	gwCfg := cfg.Gateway
@@ -182,7 +201,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			return service.SweepOrphanBlobs(ctx, time.Now().Add(-cfg.OrphanAge))
 		}),
 	}
-	return &App{DB: db, Blobs: blobs, Broker: broker, Gateway: gateway, Service: service, Server: server,
+	return &App{DB: db, Blobs: blobs, Broker: broker, closeBroker: closeBroker, Gateway: gateway, Service: service, Server: server,
 		Registry: registry, Bootstrap: boot, stopLoops: stops}, nil
 }
 
@@ -223,5 +242,8 @@ func (a *App) Close() error {
 		stop()
 	}
 	a.Gateway.Close()
-	return errors.Join(a.DB.Close(), a.Blobs.Close())
+	// The database's writer publishes what it commits on the way out, so the
+	// broker closes after it.
+	err := errors.Join(a.DB.Close(), a.Blobs.Close())
+	return errors.Join(err, a.closeBroker())
 }

@@ -1,0 +1,180 @@
+// Package nats implements novatalks.Broker on a NATS server, so that several
+// novatalks nodes share their events: a WebSocket client connected to node A
+// receives the events caused by a request to node B.
+//
+// Every node publishes the events it commits to one subject and subscribes to
+// it; a node's own events come back to it through NATS like everyone else's,
+// so every node sees the same stream. NATS keeps the order of the messages of
+// one publisher, so the events a node commits for a conversation reach every
+// subscriber in commit order.
+//
+// While NATS is unreachable the client library buffers what is published (up
+// to ReconnectBuffer bytes) and sends it after reconnecting; past that,
+// events are dropped and counted. Realtime clients never depend on an event
+// arriving: after a reconnect they catch up with
+// GET /api/v1/sdk/conversations/messages?updated_at=, which reads the
+// database.
+package nats
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/novatalks/novatalks"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultSubject is the subject events travel on.
+const DefaultSubject = "novatalks.events"
+
+// Config configures a Broker.
+type Config struct {
+	URL string
+	// Subject defaults to DefaultSubject; deployments sharing a NATS server
+	// use one subject each.
+	Subject string
+	// ReconnectBuffer is how many bytes of events are kept while NATS is
+	// unreachable (8 MiB).
+	ReconnectBuffer int
+	Logger          *slog.Logger
+	Registerer      prometheus.Registerer
+}
+
+// Broker is a novatalks.Broker on NATS. It is safe for concurrent use.
+type Broker struct {
+	conn    *nats.Conn
+	sub     *nats.Subscription
+	subject string
+	logger  *slog.Logger
+
+	mu   sync.RWMutex
+	next int
+	subs map[int]func(novatalks.Event)
+
+	published, received, dropped prometheus.Counter
+}
+
+var _ novatalks.Broker = (*Broker)(nil)
+
+// Open connects to NATS and subscribes to the event subject. It fails if NATS
+// cannot be reached at start; later outages are retried forever.
+func Open(cfg Config) (*Broker, error) {
+	if cfg.Subject == "" {
+		cfg.Subject = DefaultSubject
+	}
+	if cfg.ReconnectBuffer == 0 {
+		cfg.ReconnectBuffer = 8 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "novatalks", Subsystem: "nats", Name: name, Help: help})
+	}
+	b := &Broker{
+		subject: cfg.Subject, logger: cfg.Logger, subs: map[int]func(novatalks.Event){},
+		published: counter("events_published_total", "Events published to NATS."),
+		received:  counter("events_received_total", "Events received from NATS."),
+		dropped:   counter("events_dropped_total", "Events that could not be published or decoded."),
+	}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(b.published, b.received, b.dropped)
+	}
+	conn, err := nats.Connect(cfg.URL,
+		nats.Name("novatalks"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond),
+		nats.ReconnectBufSize(cfg.ReconnectBuffer),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			b.logger.Warn("NATS disconnected; events are buffered until it is back", "err", err)
+		}),
+		nats.ReconnectHandler(func(*nats.Conn) { b.logger.Info("NATS reconnected") }),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			b.logger.Error("NATS error", "err", err)
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS at %s: %w", cfg.URL, err)
+	}
+	b.conn = conn
+	if b.sub, err = conn.Subscribe(cfg.Subject, b.receive); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("subscribe to %s: %w", cfg.Subject, err)
+	}
+	// Subscribers must not block; a node that still falls this far behind
+	// loses events rather than memory (clients catch up from the database).
+	_ = b.sub.SetPendingLimits(1<<20, 256<<20)
+	if err := conn.Flush(); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// Publish implements novatalks.EventPublisher. It does not wait for NATS.
+func (b *Broker) Publish(events ...novatalks.Event) {
+	for i := range events {
+		data, err := json.Marshal(&events[i])
+		if err == nil {
+			err = b.conn.Publish(b.subject, data)
+		}
+		if err != nil {
+			b.dropped.Inc()
+			b.logger.Error("publish event to NATS", "type", events[i].Type, "conversation_id", events[i].ConversationID, "err", err)
+			continue
+		}
+		b.published.Inc()
+	}
+}
+
+// receive decodes one event and hands it to every local subscriber. NATS
+// calls it from one goroutine per subscription, in publication order.
+func (b *Broker) receive(m *nats.Msg) {
+	var e novatalks.Event
+	if err := json.Unmarshal(m.Data, &e); err != nil {
+		b.dropped.Inc()
+		b.logger.Error("decode event from NATS", "err", err)
+		return
+	}
+	b.received.Inc()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, fn := range b.subs {
+		fn(e)
+	}
+}
+
+// Subscribe implements novatalks.Broker.
+func (b *Broker) Subscribe(fn func(novatalks.Event)) func() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	id := b.next
+	b.next++
+	b.subs[id] = fn
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		delete(b.subs, id)
+	}
+}
+
+// Ping checks that NATS is connected, for readiness probes.
+func (b *Broker) Ping() error {
+	if !b.conn.IsConnected() {
+		return fmt.Errorf("NATS is not connected (status %v)", b.conn.Status())
+	}
+	return nil
+}
+
+// Close sends what is buffered, stops receiving and disconnects.
+func (b *Broker) Close() error {
+	err := b.conn.Drain()
+	for !b.conn.IsClosed() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return err
+}

@@ -1,0 +1,93 @@
+package sdk
+
+import "encoding/json"
+
+// Button types of card messages.
+const (
+	// ButtonLink opens URL; pressing it answers nothing.
+	ButtonLink = "link"
+	// ButtonPostback answers the card with Value.
+	ButtonPostback = "postback"
+)
+
+// Button is one button of a card or quick reply message.
+type Button struct {
+	// Type is ButtonLink or ButtonPostback on cards and "" on quick replies.
+	Type  string `json:"type"`
+	Title string `json:"title"`
+	// URL is the address a link button opens.
+	URL string `json:"url"`
+	// Value is what Client.Answer sends when the contact picks the button.
+	Value string `json:"value"`
+}
+
+// Answers reports whether picking the button answers its message (with
+// Client.Answer and Value): true for quick reply buttons and card postback
+// buttons, false for link buttons.
+func (b Button) Answers() bool { return b.Type != ButtonLink && b.Value != "" }
+
+// Card is the content of a card message: a title, an optional image and
+// buttons that open a link or answer the card.
+type Card struct {
+	Title    string
+	ImageURL string
+	Buttons  []Button
+	// Selected is the value the contact answered with, or "".
+	Selected string
+}
+
+// QuickReply is the content of a quick reply message: a question and the
+// buttons that answer it.
+type QuickReply struct {
+	Text     string
+	ImageURL string
+	Buttons  []Button
+	// Selected is the value the contact answered with, or "".
+	Selected string
+}
+
+// Feedback is a request for free-text feedback.
+type Feedback struct {
+	Question string
+	// Answer is the contact's feedback, or "".
+	Answer string
+}
+
+// interactiveAttributes is the content_attributes of an interactive message.
+type interactiveAttributes struct {
+	ImageURL string   `json:"image_url"`
+	Buttons  []Button `json:"buttons"`
+	Selected string   `json:"selected_value"`
+}
+
+// interactive decodes m's content attributes when m has contentType. Fields
+// of the wrong type are left empty.
+func (m *Message) interactive(contentType string) (a interactiveAttributes, ok bool) {
+	if m.ContentType != contentType {
+		return a, false
+	}
+	if b, err := json.Marshal(m.ContentAttributes); err == nil {
+		_ = json.Unmarshal(b, &a)
+	}
+	return a, true
+}
+
+// Card returns the card of a card message; ok is false for other messages.
+func (m *Message) Card() (c Card, ok bool) {
+	a, ok := m.interactive(ContentCard)
+	return Card{Title: m.Content, ImageURL: a.ImageURL, Buttons: a.Buttons, Selected: a.Selected}, ok
+}
+
+// QuickReply returns the question and buttons of a quick reply message; ok is
+// false for other messages.
+func (m *Message) QuickReply() (q QuickReply, ok bool) {
+	a, ok := m.interactive(ContentQuickReply)
+	return QuickReply{Text: m.Content, ImageURL: a.ImageURL, Buttons: a.Buttons, Selected: a.Selected}, ok
+}
+
+// Feedback returns the feedback request of a feedback message; ok is false
+// for other messages.
+func (m *Message) Feedback() (f Feedback, ok bool) {
+	a, ok := m.interactive(ContentFeedback)
+	return Feedback{Question: m.Content, Answer: a.Selected}, ok
+}
