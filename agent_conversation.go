@@ -191,6 +191,7 @@ func (s *Service) AgentMessages(ctx context.Context, actor Actor, conversationID
 // nothing. It returns the message as it now is.
 func (s *Service) DeleteAgentMessage(ctx context.Context, actor Actor, conversationID, id int64) (*Message, error) {
 	var out *Message
+	var blobs []string
 	err := s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, actor.AccountID, conversationID)
 		if err != nil {
@@ -203,9 +204,12 @@ func (s *Service) DeleteAgentMessage(ctx context.Context, actor Actor, conversat
 		if m.MessageType == MessageActivity {
 			return Errorf(EINVALID, "activity messages cannot be deleted")
 		}
-		out, err = s.tombstone(ctx, tx, conv, m)
+		out, blobs, err = s.tombstone(ctx, tx, conv, m)
 		return err
 	})
+	if err == nil {
+		s.purgeBlobsNow(ctx, blobs)
+	}
 	return out, err
 }
 

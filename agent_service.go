@@ -50,14 +50,20 @@ type NewAgentMessage struct {
 	ContentAttributes map[string]any
 	Private           bool
 	EchoID            string
+	// Files are the attachments, stored already; content may be empty when
+	// there are some. The message takes them over when it is created.
+	Files *Uploads
 }
 
 // SendAgentMessage adds an outgoing message (or, with Private, a private note
 // that contacts never see) from actor to a conversation of the actor's
 // account. content_attributes.in_reply_to makes it a reply to a message of
 // the same conversation; interactive content types are validated. An echo_id
-// the conversation already has returns the existing message.
+// the conversation already has returns the existing message. Files that no
+// new message took (the call failed, or the echo_id was known) are deleted
+// before it returns.
 func (s *Service) SendAgentMessage(ctx context.Context, actor Actor, conversationID int64, in NewAgentMessage) (*Message, error) {
+	defer in.Files.Discard(ctx)
 	if actor.Type != SenderUser && actor.Type != SenderAgentBot {
 		return nil, Errorf(EFORBIDDEN, "only agents and bots send messages")
 	}
@@ -69,9 +75,11 @@ func (s *Service) SendAgentMessage(ctx context.Context, actor Actor, conversatio
 	switch {
 	case in.ContentType != ContentText && !IsInteractive(in.ContentType):
 		v.addf("content_type must be one of text, card, quick_reply, feedback")
-	case in.Content == nil || strings.TrimSpace(*in.Content) == "":
-		v.addf("content must not be empty")
-	case utf8.RuneCountInString(*in.Content) > s.Limits.MaxContentChars:
+	case in.Files.Len() > 0 && in.ContentType != ContentText:
+		v.addf("attachments can only be sent with content_type text")
+	case (in.Content == nil || strings.TrimSpace(*in.Content) == "") && in.Files.Len() == 0:
+		v.addf("content must not be empty unless the message has attachments")
+	case in.Content != nil && utf8.RuneCountInString(*in.Content) > s.Limits.MaxContentChars:
 		v.addf("content must be at most %d characters", s.Limits.MaxContentChars)
 	}
 	if err := v.err(); err != nil {
@@ -84,19 +92,18 @@ func (s *Service) SendAgentMessage(ctx context.Context, actor Actor, conversatio
 	if err != nil {
 		return nil, err
 	}
+	if in.Content != nil && strings.TrimSpace(*in.Content) == "" {
+		in.Content = nil
+	}
 	var out *Message
+	var created bool
 	err = s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, actor.AccountID, conversationID)
 		if err != nil {
 			return err
 		}
-		if in.EchoID != "" {
-			if existing, err := tx.FindMessageByEchoID(ctx, conv.ID, in.EchoID); err == nil {
-				out = existing
-				return nil
-			} else if !isNotFound(err) {
-				return err
-			}
+		if out, err = findByEchoID(ctx, tx, conv.ID, in.EchoID); out != nil || err != nil {
+			return err
 		}
 		if replyTo != nil {
 			if _, err := tx.FindMessageByID(ctx, conv.ID, *replyTo); err != nil {
@@ -121,6 +128,10 @@ func (s *Service) SendAgentMessage(ctx context.Context, actor Actor, conversatio
 		if err := tx.CreateMessage(ctx, m); err != nil {
 			return err
 		}
+		if err := in.Files.attach(ctx, tx, m); err != nil {
+			return err
+		}
+		created = true
 		if !in.Private {
 			conv.LastActivityAt = at
 		}
@@ -130,6 +141,9 @@ func (s *Service) SendAgentMessage(ctx context.Context, actor Actor, conversatio
 		out, err = emitMessage(ctx, tx, EventMessageCreated, conv, m.ID)
 		return err
 	})
+	if err == nil && created {
+		in.Files.take()
+	}
 	return out, err
 }
 

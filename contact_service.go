@@ -27,8 +27,9 @@ type StartConversation struct {
 type NewContactMessage struct {
 	Content string
 	EchoID  string
-	// HasAttachments is set when the request carried files; content may then be empty.
-	HasAttachments bool
+	// Files are the attachments, stored already; content may be empty when
+	// there are some. The message takes them over when it is created.
+	Files *Uploads
 }
 
 // ConversationStarted is what StartConversation created.
@@ -109,7 +110,7 @@ func (s *Service) validateContactMessage(v *invalid, m *NewContactMessage) {
 	} else if utf8.RuneCountInString(m.EchoID) > s.Limits.MaxEchoIDChars {
 		v.addf("message.echo_id must be at most %d characters", s.Limits.MaxEchoIDChars)
 	}
-	if strings.TrimSpace(m.Content) == "" && !m.HasAttachments {
+	if strings.TrimSpace(m.Content) == "" && m.Files.Len() == 0 {
 		v.addf("message.content must not be empty unless the message has attachments")
 	} else if utf8.RuneCountInString(m.Content) > s.Limits.MaxContentChars {
 		v.addf("message.content must be at most %d characters", s.Limits.MaxContentChars)
@@ -167,7 +168,7 @@ func (s *Service) StartConversation(ctx context.Context, in StartConversation) (
 		}
 		if in.Message != nil {
 			sess := &ContactSession{ContactInbox: *ci, Contact: contact}
-			if _, err := s.addContactMessage(ctx, tx, sess, conv, in.Message); err != nil {
+			if _, _, err := s.addContactMessage(ctx, tx, sess, conv, in.Message); err != nil {
 				return err
 			}
 		}
@@ -226,47 +227,52 @@ func (s *Service) ContactMessages(ctx context.Context, sess *ContactSession, f M
 	return s.Store.FindMessages(ctx, f)
 }
 
-// SendContactMessage adds a message from the session's contact. A message whose
-// echo_id the conversation already has is not created again (the call succeeds
-// and returns the existing message), so retried requests are safe. Reply
-// markers make it a reply. A message to a resolved or snoozed conversation
-// reopens it (a resolved one in a new dialog).
+// SendContactMessage adds a message from the session's contact, with the
+// files of in.Files as its attachments. A message whose echo_id the
+// conversation already has is not created again (the call succeeds and
+// returns the existing message), so retried requests are safe. Reply markers
+// make it a reply. A message to a resolved or snoozed conversation reopens it
+// (a resolved one in a new dialog). Files that no new message took (the call
+// failed, or the echo_id was known) are deleted before it returns.
 func (s *Service) SendContactMessage(ctx context.Context, sess *ContactSession, in NewContactMessage) (*Message, error) {
+	defer in.Files.Discard(ctx)
 	var v invalid
 	s.validateContactMessage(&v, &in)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
 	var out *Message
+	var created bool
 	err := s.update(ctx, func(tx Tx) error {
 		conv, err := tx.LockConversation(ctx, sess.AccountID, sess.ConversationID)
 		if err != nil {
 			return err
 		}
-		out, err = s.addContactMessage(ctx, tx, sess, conv, &in)
+		out, created, err = s.addContactMessage(ctx, tx, sess, conv, &in)
 		return err
 	})
+	if err == nil && created {
+		in.Files.take()
+	}
 	return out, err
 }
 
 // addContactMessage is SendContactMessage inside a transaction holding conv.
-func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, in *NewContactMessage) (*Message, error) {
-	if in.EchoID != "" {
-		if existing, err := tx.FindMessageByEchoID(ctx, conv.ID, in.EchoID); err == nil {
-			return existing, nil
-		} else if !isNotFound(err) {
-			return nil, err
-		}
+// created is false when the echo_id was known and the existing message is
+// returned.
+func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, in *NewContactMessage) (m *Message, created bool, err error) {
+	if existing, err := findByEchoID(ctx, tx, conv.ID, in.EchoID); existing != nil || err != nil {
+		return existing, false, err
 	}
 	content := in.Content
 	var attrs = map[string]any{}
 	var replyTo *int64
 	if id, text, ok, err := ParseReplyMarkers(content); err != nil {
-		return nil, err
+		return nil, false, err
 	} else if ok {
 		replied, err := tx.FindMessageByID(ctx, conv.ID, id)
 		if err != nil || !replied.VisibleToContact() {
-			return nil, &Error{Code: EINVALID, Message: "the replied message does not exist in this conversation"}
+			return nil, false, &Error{Code: EINVALID, Message: "the replied message does not exist in this conversation"}
 		}
 		content, replyTo = text, &id
 		attrs["in_reply_to"] = id
@@ -276,13 +282,28 @@ func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSes
 		c = &content
 	}
 	echo := in.EchoID
-	return s.insertContactMessage(ctx, tx, sess, conv, c, attrs, replyTo, &echo)
+	m, err = s.insertContactMessage(ctx, tx, sess, conv, c, attrs, replyTo, &echo, in.Files)
+	return m, err == nil, err
+}
+
+// findByEchoID returns the message of the conversation with that echo_id,
+// or nil (and no error) when there is none or echoID is "".
+func findByEchoID(ctx context.Context, tx Tx, conversationID int64, echoID string) (*Message, error) {
+	if echoID == "" {
+		return nil, nil
+	}
+	m, err := tx.FindMessageByEchoID(ctx, conversationID, echoID)
+	if isNotFound(err) {
+		return nil, nil
+	}
+	return m, err
 }
 
 // insertContactMessage reopens conv if needed, inserts an incoming message
-// and emits message.created. A resolved conversation of an inbox handed to a
-// bot reopens pending, for the bot (Chatwoot's rule); a snoozed one opens.
-func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, content *string, attrs map[string]any, replyTo *int64, echoID *string) (*Message, error) {
+// with files as its attachments and emits message.created. A resolved
+// conversation of an inbox handed to a bot reopens pending, for the bot
+// (Chatwoot's rule); a snoozed one opens.
+func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, content *string, attrs map[string]any, replyTo *int64, echoID *string, files *Uploads) (*Message, error) {
 	if conv.Status == StatusResolved || conv.Status == StatusSnoozed {
 		target := StatusOpen
 		if conv.Status == StatusResolved {
@@ -308,6 +329,9 @@ func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *Contact
 		ReplyToID: replyTo, CreatedAt: at, UpdatedAt: at,
 	}
 	if err := tx.CreateMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	if err := files.attach(ctx, tx, m); err != nil {
 		return nil, err
 	}
 	conv.LastActivityAt = at
@@ -456,7 +480,7 @@ func (s *Service) AnswerInteractive(ctx context.Context, sess *ContactSession, i
 			return tx.UpdateConversation(ctx, conv)
 		}
 		answer := map[string]any{"in_reply_to": m.ID, "submitted_value": value}
-		_, err := s.insertContactMessage(ctx, tx, sess, conv, &title, answer, &m.ID, nil)
+		_, err := s.insertContactMessage(ctx, tx, sess, conv, &title, answer, &m.ID, nil, nil)
 		return err
 	})
 }
@@ -466,31 +490,50 @@ func (s *Service) AnswerInteractive(ctx context.Context, sess *ContactSession, i
 // message.deleted. Others' messages are EFORBIDDEN; deleting a tombstone again
 // succeeds and emits nothing.
 func (s *Service) DeleteContactMessage(ctx context.Context, sess *ContactSession, id int64) error {
-	return s.contactMessageUpdate(ctx, sess, id, func(tx Tx, conv *Conversation, m *Message) error {
+	var blobs []string
+	err := s.contactMessageUpdate(ctx, sess, id, func(tx Tx, conv *Conversation, m *Message) error {
 		if m.SenderType != SenderContact || m.SenderID == nil || *m.SenderID != sess.ContactID {
 			return Errorf(EFORBIDDEN, "you can only delete your own messages")
 		}
-		_, err := s.tombstone(ctx, tx, conv, m)
+		var err error
+		_, blobs, err = s.tombstone(ctx, tx, conv, m)
 		return err
 	})
+	if err == nil {
+		s.purgeBlobsNow(ctx, blobs)
+	}
+	return err
 }
 
 // tombstone deletes a message of a locked conversation: content and
-// attachments go, deleted_at is set, and message.deleted is emitted. A
-// message deleted already is returned as it is, with no event.
-func (s *Service) tombstone(ctx context.Context, tx Tx, conv *Conversation, m *Message) (*Message, error) {
+// attachments go, deleted_at is set, and message.deleted is emitted. The
+// attachments' blobs are recorded for deletion in the same transaction and
+// returned; the caller deletes them after the commit (purgeBlobsNow), and
+// SweepBlobDeletions does if that fails or never happens. A message deleted
+// already is returned as it is, with no event.
+func (s *Service) tombstone(ctx context.Context, tx Tx, conv *Conversation, m *Message) (*Message, []string, error) {
 	if m.DeletedAt != nil {
-		return m, nil
+		return m, nil, nil
 	}
 	at := s.stamp(conv)
+	var blobs []string
+	for _, a := range m.Attachments {
+		blobs = append(blobs, a.keys()...)
+	}
+	if len(blobs) > 0 {
+		if err := tx.ScheduleBlobDeletions(ctx, blobs, at); err != nil {
+			return nil, nil, err
+		}
+	}
 	m.Content, m.DeletedAt, m.UpdatedAt, m.Attachments = nil, &at, at, nil
 	if err := tx.UpdateMessage(ctx, m); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := tx.UpdateConversation(ctx, conv); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return emitMessage(ctx, tx, EventMessageDeleted, conv, m.ID)
+	out, err := emitMessage(ctx, tx, EventMessageDeleted, conv, m.ID)
+	return out, blobs, err
 }
 
 // ReactAsContact sets (or with nil removes) the contact's reaction on a message

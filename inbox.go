@@ -42,4 +42,6 @@ type InboxSettings struct {
 	Inbox     *Inbox
 	Limits    Limits
 	Reactions []string
+	// Attachments says whether the server stores files.
+	Attachments bool
 }

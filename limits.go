@@ -6,6 +6,7 @@ type Limits struct {
 	MaxContentChars          int   // message content, in characters
 	MaxAttachments           int   // attachments per message
 	MaxAttachmentBytes       int64 // one attachment
+	MaxImagePixels           int64 // the largest image (width × height) the server decodes to make a thumbnail
 	MaxNameChars             int   // contact name
 	MaxEmailChars            int   // contact email
 	MaxCustomAttributesBytes int   // custom_attributes, as JSON
@@ -22,6 +23,7 @@ func DefaultLimits() Limits {
 		MaxContentChars:          10000,
 		MaxAttachments:           10,
 		MaxAttachmentBytes:       40 << 20,
+		MaxImagePixels:           50_000_000,
 		MaxNameChars:             255,
 		MaxEmailChars:            74,
 		MaxCustomAttributesBytes: 16 << 10,
@@ -30,4 +32,11 @@ func DefaultLimits() Limits {
 		MaxPushTokenChars:        4096,
 		MaxStatusIDs:             1000,
 	}
+}
+
+// MaxMultipartBytes bounds a multipart/form-data request body: every
+// attachment at its largest, plus MaxBodyBytes for the text fields and the
+// multipart framing.
+func (l Limits) MaxMultipartBytes() int64 {
+	return int64(l.MaxAttachments)*l.MaxAttachmentBytes + l.MaxBodyBytes
 }

@@ -98,18 +98,28 @@ type Reply struct {
 	CreatedAt   time.Time
 }
 
-// Attachment is a file of a message.
+// Attachment is a file of a message. Its bytes live in a BlobStore under
+// Key; DataURL and ThumbURL are the absolute URLs the server serves them at.
 type Attachment struct {
 	ID            int64
 	MessageID     int64
 	AccountID     int64
-	FileType      string // image, audio, video or file
+	FileType      string // image, audio, video or file (see FileTypeOf)
 	FallbackTitle *string
-	Extension     *string
+	Extension     *string // from the sender's file name, lower case, without the dot; nil when it has none
 	DataURL       string
-	ThumbURL      string
-	FileSize      int64
-	MimeType      string
+	ThumbURL      string // the thumbnail's URL for images that have one, DataURL otherwise
+	FileSize      int64  // in bytes
+	MimeType      string // detected from the bytes, without parameters
+
+	// FileName is the sender's file name, cleaned (see CleanFileName); the
+	// file is offered for download under it.
+	FileName string
+	// Key names the file's bytes in the BlobStore. ThumbKey names its
+	// thumbnail's, of type ThumbMimeType; both are "" when there is none.
+	Key           string
+	ThumbKey      string
+	ThumbMimeType string
 }
 
 // Reaction is one sender's emoji on a message; a sender has at most one per

@@ -37,6 +37,14 @@ type Service struct {
 	DeliveriesWritten func()
 
 	targets deliveryTargets
+
+	// Blobs stores the files of attachments and Media tells their types and
+	// makes thumbnails; without both, messages with files are EUNSUPPORTED.
+	Blobs BlobStore
+	Media MediaProbe
+	// PublicURL is the absolute URL (without a trailing slash) clients reach
+	// the server at; attachment URLs are built from it when a file is stored.
+	PublicURL string
 }
 
 // NewService returns a Service on store with the default limits and clock.
@@ -205,7 +213,7 @@ func (s *Service) InboxSettings(ctx context.Context, identifier string) (*InboxS
 	if err != nil {
 		return nil, err
 	}
-	return &InboxSettings{Inbox: inbox, Limits: s.Limits, Reactions: Reactions}, nil
+	return &InboxSettings{Inbox: inbox, Limits: s.Limits, Reactions: Reactions, Attachments: s.Blobs != nil && s.Media != nil}, nil
 }
 
 // changeStatus moves a locked conversation to status and emits

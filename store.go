@@ -94,6 +94,17 @@ type Reader interface {
 	// and false when none is pending. Workers call it before claiming, so
 	// an idle outbox costs no write.
 	NextDeliveryDue(ctx context.Context) (time.Time, bool, error)
+
+	// FindAttachmentByKey returns the attachment whose file or thumbnail is
+	// stored under the blob key; ENOTFOUND otherwise (also once its message
+	// is deleted). It is not scoped by account: the key is the capability.
+	FindAttachmentByKey(ctx context.Context, key string) (*Attachment, error)
+	// FindBlobKeysInUse returns which of keys an attachment refers to (as its
+	// file or thumbnail).
+	FindBlobKeysInUse(ctx context.Context, keys []string) (map[string]bool, error)
+	// FindBlobDeletions returns up to limit blob keys whose deletion was
+	// recorded (ScheduleBlobDeletions) and not yet done, oldest first.
+	FindBlobDeletions(ctx context.Context, limit int) ([]string, error)
 }
 
 // Tx is one write transaction. Its reads see its own writes. Nothing it does is
@@ -139,6 +150,14 @@ type Tx interface {
 	// UpdateMessage writes the mutable fields of m (content, content
 	// attributes, status, updated and deleted times).
 	UpdateMessage(ctx context.Context, m *Message) error
+
+	// CreateAttachment inserts a (with MessageID and AccountID set) and sets a.ID.
+	CreateAttachment(ctx context.Context, a *Attachment) error
+	// ScheduleBlobDeletions durably records that the blobs under keys must
+	// be deleted, in the transaction that stops referring to them.
+	ScheduleBlobDeletions(ctx context.Context, keys []string, at time.Time) error
+	// DeleteBlobDeletions forgets the records of keys, once their blobs are gone.
+	DeleteBlobDeletions(ctx context.Context, keys []string) error
 
 	// SetReaction stores r as its sender's only reaction on the message,
 	// replacing an older one, and sets r.ID.

@@ -195,21 +195,6 @@ func TestCreateMessage(t *testing.T) {
 		}
 	})
 
-	t.Run("MultipartFileRefusedUntilSupported", func(t *testing.T) {
-		var body bytes.Buffer
-		w := multipart.NewWriter(&body)
-		w.WriteField("message[echo_id]", "mp-2")
-		fw, _ := w.CreateFormFile("attachments[]", "a.txt")
-		fw.Write([]byte("hello"))
-		w.Close()
-		resp := srv.Do(t, Request{Method: "POST", Path: messagesPath, Token: c.Token, Body: body.Bytes(),
-			Header: map[string]string{"Content-Type": w.FormDataContentType()}})
-		if resp.Status != 415 {
-			t.Errorf("status %d: %s", resp.Status, resp.Body)
-		}
-		ValidateSDKResponse(t, resp)
-	})
-
 	t.Run("ErrInvalid", func(t *testing.T) {
 		before := srv.Events.Len()
 		for _, tc := range []struct{ body, want string }{

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/novatalks/novatalks"
@@ -164,20 +165,31 @@ func outgoingType(raw json.RawMessage) bool {
 	return false
 }
 
+// handleCreateAgentMessage serves POST .../conversations/{id}/messages, as
+// JSON or, as Chatwoot's dashboard sends files, multipart/form-data with the
+// same fields as text (content_attributes as a JSON object) and the files as
+// attachments[].
 func (s *Server) handleCreateAgentMessage(w http.ResponseWriter, r *http.Request, actor novatalks.Actor) error {
 	id, err := agentPathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var body createAgentMessageRequest
-	if err := decodeJSON(w, r, s.service.Limits.MaxBodyBytes, &body); err != nil {
+	var files *novatalks.Uploads
+	if isMultipart(r) {
+		files = s.service.NewUploads()
+		defer files.Discard(r.Context())
+		if err := s.readMultipart(w, r, files, int(s.service.Limits.MaxBodyBytes), body.setField); err != nil {
+			return err
+		}
+	} else if err := decodeJSON(w, r, s.service.Limits.MaxBodyBytes, &body); err != nil {
 		return err
 	}
 	if !outgoingType(body.MessageType) {
 		return novatalks.Errorf(novatalks.EINVALID, "message_type must be outgoing: agents and bots send outgoing messages")
 	}
 	in := novatalks.NewAgentMessage{Content: body.Content, ContentType: body.ContentType,
-		ContentAttributes: body.ContentAttributes, Private: body.Private}
+		ContentAttributes: body.ContentAttributes, Private: body.Private, Files: files}
 	if body.EchoID != nil {
 		in.EchoID = string(*body.EchoID)
 	}
@@ -186,6 +198,35 @@ func (s *Server) handleCreateAgentMessage(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	writeJSON(w, http.StatusOK, newAppMessageJSON(m))
+	return nil
+}
+
+// setField sets one field of a multipart message request from its text.
+func (b *createAgentMessageRequest) setField(name, value string) error {
+	switch name {
+	case "content":
+		b.Content = &value
+	case "message_type":
+		b.MessageType = json.RawMessage(strconv.Quote(value))
+		if _, err := strconv.Atoi(value); err == nil {
+			b.MessageType = json.RawMessage(value)
+		}
+	case "private":
+		private, err := strconv.ParseBool(value)
+		if err != nil {
+			return novatalks.Errorf(novatalks.EINVALID, "private must be true or false")
+		}
+		b.Private = private
+	case "content_type":
+		b.ContentType = value
+	case "content_attributes":
+		if err := json.Unmarshal([]byte(value), &b.ContentAttributes); err != nil {
+			return novatalks.Errorf(novatalks.EINVALID, "content_attributes must be a JSON object")
+		}
+	case "echo_id":
+		echo := flexString(value)
+		b.EchoID = &echo
+	}
 	return nil
 }
 

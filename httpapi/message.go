@@ -1,11 +1,8 @@
 package httpapi
 
 import (
-	"errors"
-	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/novatalks/novatalks"
@@ -213,15 +210,25 @@ func queryLimit(r *http.Request) (int, error) {
 }
 
 // handleCreateMessage serves POST /api/v1/sdk/conversations/messages, as JSON
-// {"message": {...}} or multipart/form-data with message[content] and
-// message[echo_id]. It answers 200 with an empty body.
+// {"message": {...}} or multipart/form-data with message[content],
+// message[echo_id] and files as attachments[]. It answers 200 with an empty
+// body.
 func (s *Server) handleCreateMessage(w http.ResponseWriter, r *http.Request, sess *novatalks.ContactSession) error {
 	var in novatalks.NewContactMessage
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch {
+	switch mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); {
 	case mt == "multipart/form-data":
-		var err error
-		if in, err = s.readMultipartMessage(w, r); err != nil {
+		in.Files = s.service.NewUploads()
+		defer in.Files.Discard(r.Context())
+		err := s.readMultipart(w, r, in.Files, s.service.Limits.MaxContentChars*4, func(name, value string) error {
+			switch name {
+			case "message[content]", "content":
+				in.Content = value
+			case "message[echo_id]", "echo_id":
+				in.EchoID = value
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	case mt == "" || isJSON(mt):
@@ -243,39 +250,4 @@ func (s *Server) handleCreateMessage(w http.ResponseWriter, r *http.Request, ses
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
-}
-
-// readMultipartMessage reads the text fields of a multipart message. File
-// parts (attachments[]) are refused until attachment storage exists.
-func (s *Server) readMultipartMessage(w http.ResponseWriter, r *http.Request) (novatalks.NewContactMessage, error) {
-	var in novatalks.NewContactMessage
-	r.Body = http.MaxBytesReader(w, r.Body, s.service.Limits.MaxBodyBytes)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return in, novatalks.Errorf(novatalks.EINVALID, "malformed multipart body: %v", err)
-	}
-	for {
-		part, err := mr.NextPart()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return in, nil
-			}
-			return in, jsonError(err, s.service.Limits.MaxBodyBytes)
-		}
-		name := part.FormName()
-		if part.FileName() != "" || strings.HasPrefix(name, "attachments") {
-			part.Close()
-			return in, novatalks.Errorf(novatalks.EUNSUPPORTED, "attachments are not supported by this server yet")
-		}
-		value, err := readField(part, s.service.Limits.MaxContentChars*4)
-		if err != nil {
-			return in, err
-		}
-		switch name {
-		case "message[content]", "content":
-			in.Content = value
-		case "message[echo_id]", "echo_id":
-			in.EchoID = value
-		}
-	}
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"io"
 	"net/http"
 	"strings"
 
@@ -289,6 +288,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	out.Inbox.ID, out.Inbox.Name, out.Inbox.Channel = st.Inbox.ID, st.Inbox.Name, st.Inbox.Channel
 	out.Inbox.Identifier, out.Inbox.AdditionalSettings = st.Inbox.Identifier, orEmptyMap(st.Inbox.AdditionalSettings)
 	out.Reactions = st.Reactions
+	out.Attachments.Enabled = st.Attachments
 	out.MessageStatuses = []string{novatalks.MessageSent, novatalks.MessageDelivered, novatalks.MessageSeen, novatalks.MessageFailed}
 	l := &out.Limits
 	l.MaxBodyBytes, l.MaxContentLength, l.MaxAttachments = st.Limits.MaxBodyBytes, st.Limits.MaxContentChars, st.Limits.MaxAttachments
@@ -301,16 +301,4 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// readField reads a multipart text field of at most max bytes.
-func readField(part io.Reader, max int) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(part, int64(max)+1))
-	if err != nil {
-		return "", novatalks.Errorf(novatalks.EINVALID, "malformed multipart body")
-	}
-	if len(b) > max {
-		return "", novatalks.Errorf(novatalks.ETOOLARGE, "a multipart field is larger than %d bytes", max)
-	}
-	return string(b), nil
 }

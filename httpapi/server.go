@@ -31,10 +31,12 @@ type Server struct {
 	logger    *slog.Logger
 	metrics   *metrics
 	publicURL string
-	ready     func(context.Context) error
-	draining  atomic.Bool
-	mux       *http.ServeMux
-	patterns  []string // every pattern registered with handle, in order
+	// uploadTimeout bounds how long a multipart body may take to arrive.
+	uploadTimeout time.Duration
+	ready         func(context.Context) error
+	draining      atomic.Bool
+	mux           *http.ServeMux
+	patterns      []string // every pattern registered with handle, in order
 }
 
 // Config holds what NewServer needs beyond the service.
@@ -49,6 +51,11 @@ type Config struct {
 	MetricsHandler http.Handler
 	// Ready reports whether dependencies (the database) answer, for /readyz.
 	Ready func(context.Context) error
+	// UploadTimeout bounds how long the body of a request with files may
+	// take to arrive (DefaultUploadTimeout when zero). Files of a request
+	// are stored before it commits, so the sweeper of unreferenced files
+	// must only remove files older than this.
+	UploadTimeout time.Duration
 }
 
 // NewServer returns a Server for service with every route registered.
@@ -56,9 +63,13 @@ func NewServer(service *novatalks.Service, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.UploadTimeout <= 0 {
+		cfg.UploadTimeout = DefaultUploadTimeout
+	}
 	s := &Server{
 		service: service, logger: cfg.Logger, metrics: newMetrics(cfg.Registerer),
-		publicURL: strings.TrimRight(cfg.PublicURL, "/"), ready: cfg.Ready, mux: http.NewServeMux(),
+		publicURL: strings.TrimRight(cfg.PublicURL, "/"), uploadTimeout: cfg.UploadTimeout, ready: cfg.Ready,
+		mux: http.NewServeMux(),
 	}
 	s.routes(cfg.MetricsHandler)
 	return s
@@ -93,6 +104,7 @@ func (s *Server) routes(metricsHandler http.Handler) {
 		s.handle("GET /metrics", metricsHandler.ServeHTTP)
 	}
 	s.handle("GET /openapi.json", handleOpenAPI)
+	s.handle("GET "+novatalks.FilesPath+"{key}/{name}", s.handleFile)
 	s.sdkRoutes()
 	s.agentRoutes()
 	s.debugRoutes()

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/png"
 	"io"
 	"mime"
 	"net/http"
@@ -266,23 +268,32 @@ func TestSend(t *testing.T) {
 }
 
 func TestSendFile(t *testing.T) {
-	t.Run("ServerWithoutStorage", func(t *testing.T) {
+	t.Run("StoredByTheServer", func(t *testing.T) {
 		srv := MustStartServer(t)
 		c, _ := srv.Contact(t)
 		ctx := context.Background()
-		echo, err := c.SendFile(ctx, "photo.png", strings.NewReader("\x89PNG..."), "look")
-		wantError(t, err, http.StatusUnsupportedMediaType, "attachments are not supported by this server yet")
-		if echo == "" {
-			t.Error("no echo_id to retry with")
+		var photo bytes.Buffer
+		if err := png.Encode(&photo, image.NewGray(image.Rect(0, 0, 640, 480))); err != nil {
+			t.Fatal(err)
 		}
-		if msgs, _ := c.Messages(ctx, sdk.MessageQuery{}); len(msgs) != 0 {
-			t.Errorf("a refused message was stored: %+v", msgs)
+		size := int64(photo.Len())
+		if _, err := c.SendFile(ctx, "photo.png", &photo, "look"); err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := c.Messages(ctx, sdk.MessageQuery{})
+		if err != nil || len(msgs) != 1 || len(msgs[0].Attachments) != 1 {
+			t.Fatalf("messages = %+v, %v", msgs, err)
+		}
+		a := msgs[0].Attachments[0]
+		if msgs[0].Content != "look" || a.FileType != "image" || a.MimeType != "image/png" || a.Extension != "png" ||
+			a.FileSize != size || a.DataURL == "" || a.ThumbURL == a.DataURL {
+			t.Errorf("attachment = %+v", a)
 		}
 	})
 
-	// The server cannot store files yet, so this checks the request itself
-	// with the standard library's multipart reader: the documented fields,
-	// in order, and each file whole with its type.
+	// This checks the request itself with the standard library's multipart
+	// reader: the documented fields, in order, and each file whole with its
+	// type.
 	t.Run("Encoding", func(t *testing.T) {
 		type part struct{ name, file, ctype, body string }
 		got := make(chan []part, 1)

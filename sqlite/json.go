@@ -64,7 +64,7 @@ func mustSub(fsys fs.FS, dir string) fs.FS {
 }
 
 // placeholders returns "?,?,...,?" with n marks, and args as []any.
-func placeholders(ids []int64) (string, []any) {
+func placeholders[T any](ids []T) (string, []any) {
 	if len(ids) == 0 {
 		return "NULL", nil
 	}

@@ -188,24 +188,16 @@ func mapValues[K comparable, V any](m map[K]V) []V {
 
 func (r reader) attachments(ctx context.Context, messageIDs []int64) (map[int64][]*novatalks.Attachment, error) {
 	in, args := placeholders(messageIDs)
-	rows, err := r.q.QueryContext(ctx, `SELECT id, message_id, account_id, file_type, fallback_title, extension,
-		data_url, thumb_url, file_size, mime_type FROM attachments WHERE message_id IN (`+in+`) ORDER BY id`, args...)
+	list, err := queryAll(ctx, r.q, scanAttachment, `SELECT `+attachmentColumns+` FROM attachments
+		WHERE message_id IN (`+in+`) ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[int64][]*novatalks.Attachment{}
-	for rows.Next() {
-		var a novatalks.Attachment
-		var fallback, ext sql.NullString
-		if err := rows.Scan(&a.ID, &a.MessageID, &a.AccountID, &a.FileType, &fallback, &ext,
-			&a.DataURL, &a.ThumbURL, &a.FileSize, &a.MimeType); err != nil {
-			return nil, err
-		}
-		a.FallbackTitle, a.Extension = nullString(fallback), nullString(ext)
-		out[a.MessageID] = append(out[a.MessageID], &a)
+	for _, a := range list {
+		out[a.MessageID] = append(out[a.MessageID], a)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (r reader) reactions(ctx context.Context, messageIDs []int64) (map[int64][]*novatalks.Reaction, error) {

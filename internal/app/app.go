@@ -1,7 +1,7 @@
 // Package app assembles a novatalks server from its pieces: the store, the
-// domain service, the HTTP server, the WebSocket gateway, the delivery
-// engine (pushes, webhooks, agent bots) and the background loop that reopens
-// snoozed conversations. It is the wiring of cmd/novatalks, kept
+// file store, the domain service, the HTTP server, the WebSocket gateway, the
+// delivery engine (pushes, webhooks, agent bots) and the background loops
+// that reopen snoozed conversations and sweep files. It is the wiring of cmd/novatalks, kept
 // in its own package so that end-to-end tests run exactly the server the
 // binary runs.
 package app
@@ -14,12 +14,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/blob"
 	"github.com/novatalks/novatalks/delivery"
 	"github.com/novatalks/novatalks/fanout"
 	"github.com/novatalks/novatalks/httpapi"
+	"github.com/novatalks/novatalks/media"
 	"github.com/novatalks/novatalks/nats"
 	"github.com/novatalks/novatalks/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,7 +32,8 @@ import (
 
 // Config is what a server is built from.
 type Config struct {
-	// DataDir holds the SQLite database.
+	// DataDir holds the SQLite database and, in its files folder, the
+	// attachments.
 	DataDir string
 	// PublicURL is the absolute URL clients reach the server at.
 	PublicURL string
@@ -46,6 +50,21 @@ type Config struct {
 	// SnoozeInterval is how often snoozed conversations whose time has come
 	// are reopened (DefaultSnoozeInterval when zero); tests make it short.
 	SnoozeInterval time.Duration
+	// Limits are the input limits (novatalks.DefaultLimits when zero).
+	Limits novatalks.Limits
+	// UploadTimeout bounds how long a request body with files may take to
+	// arrive (httpapi.DefaultUploadTimeout when zero).
+	UploadTimeout time.Duration
+	// BlobSweepInterval is how often the files of deleted messages that are
+	// still stored are deleted (DefaultBlobSweepInterval when zero).
+	BlobSweepInterval time.Duration
+	// OrphanSweepInterval is how often stored files that no attachment
+	// refers to are looked for (DefaultOrphanSweepInterval when zero), and
+	// OrphanAge how old such a file must be to go (DefaultOrphanAge when
+	// zero). OrphanAge must exceed UploadTimeout, or the files of a slow
+	// upload could go before it commits.
+	OrphanSweepInterval time.Duration
+	OrphanAge           time.Duration
 	// NATSURL, when set, spreads events over NATS so that several nodes
 	// share them; otherwise they stay in this process.
 	NATSURL string
@@ -62,14 +81,52 @@ type Config struct {
 	Delivery delivery.Config
 }
 
-// DefaultSnoozeInterval is how often a server looks for snoozed
-// conversations to reopen: a snooze ends at most this late.
-const DefaultSnoozeInterval = 5 * time.Second
+// Defaults of the background loops.
+const (
+	// DefaultSnoozeInterval is how often a server looks for snoozed
+	// conversations to reopen: a snooze ends at most this late.
+	DefaultSnoozeInterval = 5 * time.Second
+	// DefaultBlobSweepInterval is how often files of deleted messages that
+	// could not be deleted at once are deleted.
+	DefaultBlobSweepInterval = time.Minute
+	// DefaultOrphanSweepInterval and DefaultOrphanAge: files stored by
+	// requests that never committed go after a day, looked for hourly.
+	DefaultOrphanSweepInterval = time.Hour
+	DefaultOrphanAge           = 24 * time.Hour
+)
+
+// setDefaults fills the zero values of cfg and checks that they fit together.
+func (cfg *Config) setDefaults() error {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Limits == (novatalks.Limits{}) {
+		cfg.Limits = novatalks.DefaultLimits()
+	}
+	defaults := []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&cfg.SnoozeInterval, DefaultSnoozeInterval}, {&cfg.UploadTimeout, httpapi.DefaultUploadTimeout},
+		{&cfg.BlobSweepInterval, DefaultBlobSweepInterval}, {&cfg.OrphanSweepInterval, DefaultOrphanSweepInterval},
+		{&cfg.OrphanAge, DefaultOrphanAge},
+	}
+	for _, d := range defaults {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
+	}
+	if cfg.OrphanAge <= cfg.UploadTimeout {
+		return fmt.Errorf("the orphan file age (%s) must be longer than the upload timeout (%s)", cfg.OrphanAge, cfg.UploadTimeout)
+	}
+	return nil
+}
 
 // App is a wired server. Serve App.Handler with an http.Server; after that
 // server has shut down, call Close.
 type App struct {
 	DB        *sqlite.DB
+	Blobs     *blob.Local
 	Broker    novatalks.Broker
 	Gateway   *httpapi.Gateway
 	Service   *novatalks.Service
@@ -78,15 +135,15 @@ type App struct {
 	Bootstrap *novatalks.Bootstrap
 	Delivery  *delivery.Engine
 
-	stopSnoozes func()
+	stopLoops   []func()
 	closeBroker func() error
 }
 
 // New opens the store in cfg.DataDir (creating and migrating it as needed),
 // bootstraps a fresh database and builds the HTTP server.
 func New(ctx context.Context, cfg Config) (*App, error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
@@ -103,11 +160,17 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 		broker, closeBroker, brokerReady = nb, nb.Close, nb.Ping
 	}
+	blobs, err := blob.OpenLocal(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		closeBroker()
+		return nil, err
+	}
 	if cfg.Publisher != nil {
 		broker.Subscribe(func(e novatalks.Event) { cfg.Publisher.Publish(e) })
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "novatalks.db"), broker, cfg.Logger)
 	if err != nil {
+		blobs.Close()
 		closeBroker()
 		return nil, err
 	}
@@ -115,22 +178,24 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	service.Publisher = broker
 	service.Renderer = delivery.Renderer{}
 	service.DenyPrivateURLs = cfg.DenyPrivateWebhooks
+	service.Publisher, service.Limits = broker, cfg.Limits
+	service.Blobs, service.Media, service.PublicURL = blobs, media.NewProbe(runtime.NumCPU()), cfg.PublicURL
+	closeAll := func() { db.Close(); blobs.Close(); closeBroker() }
 	boot, err := service.Bootstrap(ctx, cfg.AdminToken)
 	if err != nil {
-		db.Close()
-		closeBroker()
+		closeAll()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	server := httpapi.NewServer(service, httpapi.Config{
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, Registerer: registry,
 		MetricsHandler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ready: func(ctx context.Context) error { return errors.Join(db.Ping(ctx), brokerReady()) },
+		UploadTimeout: cfg.UploadTimeout,
 	})
 	gwCfg := cfg.Gateway
 	gwCfg.Logger, gwCfg.Registerer = cfg.Logger, registry
 	gateway, err := httpapi.NewGateway(service, broker, gwCfg)
 	if err != nil {
-		db.Close()
-		closeBroker()
+		closeAll()
 		return nil, fmt.Errorf("start websocket gateway: %w", err)
 	}
 	server.Handle("GET /ws", gateway)
@@ -139,18 +204,24 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	engine := delivery.New(dcfg)
 	service.DeliveriesWritten = engine.Wake
 	engine.Start()
-	if cfg.SnoozeInterval <= 0 {
-		cfg.SnoozeInterval = DefaultSnoozeInterval
+	loop := func(interval time.Duration, what string, fn func(context.Context) (int, error)) func() {
+		return every(interval, func(ctx context.Context) {
+			if n, err := fn(ctx); err != nil && ctx.Err() == nil {
+				cfg.Logger.Error(what, "err", err)
+			} else if n > 0 {
+				cfg.Logger.Info(what, "count", n)
+			}
+		})
 	}
-	stopSnoozes := every(cfg.SnoozeInterval, func(ctx context.Context) {
-		if n, err := service.ReopenDueSnoozed(ctx); err != nil && ctx.Err() == nil {
-			cfg.Logger.Error("reopen snoozed conversations", "err", err)
-		} else if n > 0 {
-			cfg.Logger.Info("reopened snoozed conversations", "count", n)
-		}
-	})
-	return &App{DB: db, Broker: broker, closeBroker: closeBroker, Gateway: gateway, Service: service, Server: server,
-		Registry: registry, Bootstrap: boot, Delivery: engine, stopSnoozes: stopSnoozes}, nil
+	stops := []func(){
+		loop(cfg.SnoozeInterval, "reopen snoozed conversations", service.ReopenDueSnoozed),
+		loop(cfg.BlobSweepInterval, "delete files of deleted messages", service.SweepBlobDeletions),
+		loop(cfg.OrphanSweepInterval, "delete files no message refers to", func(ctx context.Context) (int, error) {
+			return service.SweepOrphanBlobs(ctx, time.Now().Add(-cfg.OrphanAge))
+		}),
+	}
+	return &App{DB: db, Blobs: blobs, Broker: broker, closeBroker: closeBroker, Gateway: gateway, Service: service, Server: server,
+		Registry: registry, Bootstrap: boot, Delivery: engine, stopLoops: stops}, nil
 }
 
 // every runs fn at once and then every interval, in one goroutine, until
@@ -181,15 +252,19 @@ func every(interval time.Duration, fn func(context.Context)) (stop func()) {
 // Handler returns the HTTP handler of every route.
 func (a *App) Handler() http.Handler { return a.Server }
 
-// Close releases what New opened, in order: the loop that reopens snoozed
-// conversations, the delivery engine (which frees the leases of the
-// attempts it interrupts), the WebSocket connections (which
-// http.Server.Shutdown does not close), then the database. Call it after the
-// HTTP server has stopped.
+// Close releases what New opened, in order: the background loops (each
+// waits for a run in progress), the delivery engine (which frees the leases
+// of the attempts it interrupts), the WebSocket connections (which
+// http.Server.Shutdown does not close), then the database and the file
+// store. Call it after the HTTP server has stopped.
 func (a *App) Close() error {
-	a.stopSnoozes()
+	for _, stop := range a.stopLoops {
+		stop()
+	}
 	a.Delivery.Close()
 	a.Gateway.Close()
-	err := a.DB.Close() // its writer publishes what it commits on the way out
+	// The database's writer publishes what it commits on the way out, so the
+	// broker closes after it.
+	err := errors.Join(a.DB.Close(), a.Blobs.Close())
 	return errors.Join(err, a.closeBroker())
 }
