@@ -41,7 +41,8 @@ type agentConversationState struct {
 	lastID int64
 	// seen is the server's time of the latest change delivered, Unix ms.
 	seen int64
-	// status is the last status reported, "" when unknown.
+	// status is the last status (and substatus) reported or learned, the
+	// zero value when unknown.
 	status conversationState
 }
 
