@@ -10,7 +10,8 @@ import (
 // the module, and no adapter imports a sibling adapter; only cmd/ and
 // internal/app wire pieces together. The public client sdk imports nothing
 // of the module (not even the domain) and no module but its WebSocket
-// library, so that apps importing it get nothing of the server.
+// library, so that apps importing it get nothing of the server. The examples
+// are built on the public client alone, as an app would be.
 func TestDependencyRule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
@@ -34,6 +35,8 @@ func TestDependencyRule(t *testing.T) {
 			}
 			dep := strings.TrimPrefix(imp, module+"/")
 			switch {
+			case strings.HasPrefix(rel, "examples/") && dep != "sdk":
+				t.Errorf("the example %s imports %s: examples may use only the public client sdk", rel, imp)
 			case pkg == module:
 				t.Errorf("the domain package imports %s", imp)
 			case adapters[rel] && adapters[strings.Split(dep, "/")[0]]:

@@ -22,12 +22,17 @@ type Client struct {
 	wsURL   string
 	http    *http.Client
 	token   string
-	inbox   string
-	retries int
-	backoff Backoff
+	// tokenHeader is the header that carries token: access_token on the SDK
+	// API, api_access_token on the agent API.
+	tokenHeader string
+	inbox       string
+	account     int64
+	retries     int
+	backoff     Backoff
 }
 
-// Option configures a Client.
+// Option configures a Client or an AgentClient. Options that concern one
+// side only say so; the other side ignores them.
 type Option func(*Client)
 
 // WithHTTPClient makes the Client send its requests, and open its WebSocket,
@@ -40,7 +45,13 @@ func WithToken(token string) Option { return func(c *Client) { c.token = token }
 
 // WithInbox names the SDK inbox by its public identifier, sent as the
 // inbox_identifier header. Without it the server uses its default SDK inbox.
+// It concerns the contact side only.
 func WithInbox(identifier string) Option { return func(c *Client) { c.inbox = identifier } }
+
+// WithAccount sets the account an AgentClient works in, the {account_id} of
+// the agent API's paths. Without it the AgentClient reads the account from
+// the agent's profile at its first call. It concerns the agent side only.
+func WithAccount(id int64) Option { return func(c *Client) { c.account = id } }
 
 // WithRetries sets how many times an idempotent request is tried again after
 // a network error or a 408, 429, 500, 502, 503 or 504 answer (2 by default),
@@ -59,7 +70,7 @@ func WithWebSocketURL(u string) Option { return func(c *Client) { c.wsURL = u } 
 // New does not contact the server; an unusable baseURL makes every call fail.
 func New(baseURL string, opts ...Option) *Client {
 	c := &Client{
-		baseURL: strings.TrimRight(baseURL, "/"), http: http.DefaultClient,
+		baseURL: strings.TrimRight(baseURL, "/"), http: http.DefaultClient, tokenHeader: "access_token",
 		retries: 2, backoff: Backoff{Min: 100 * time.Millisecond, Max: 2 * time.Second},
 	}
 	for _, o := range opts {
@@ -117,8 +128,10 @@ type request struct {
 	// body with its content type, for files.
 	body      any
 	multipart func() (io.Reader, string)
-	public    bool // sent without the access_token header
+	public    bool // sent without the token
 	once      bool // not idempotent: never retried
+	// header, when set, receives the headers of a successful answer.
+	header *http.Header
 }
 
 // call sends r, retrying idempotent requests as WithRetries says, and decodes
@@ -178,7 +191,7 @@ func (c *Client) send(ctx context.Context, r request, body []byte, out any) erro
 		req.Header.Set("Content-Type", contentType)
 	}
 	if !r.public && c.token != "" {
-		req.Header.Set("access_token", c.token)
+		req.Header.Set(c.tokenHeader, c.token)
 	}
 	if c.inbox != "" {
 		req.Header.Set("inbox_identifier", c.inbox)
@@ -190,6 +203,9 @@ func (c *Client) send(ctx context.Context, r request, body []byte, out any) erro
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
 		return readError(resp)
+	}
+	if r.header != nil {
+		*r.header = resp.Header
 	}
 	if out == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))

@@ -1,8 +1,12 @@
-// Package sdk is the Go client of the NovaTalks SDK API: the contact side of
-// a novatalks server (or of any server that speaks the API). A contact is the
-// person chatting with an account's agents; with this package an app or a
+// Package sdk is the Go client of a novatalks server (or of any server that
+// speaks its APIs). Client speaks the SDK API, the contact side: a contact
+// is the person chatting with an account's agents; with it an app or a
 // backend creates a contact's conversation, sends and reads its messages and
-// receives its events live.
+// receives its events live. AgentClient speaks the subset of the agent API
+// (Chatwoot's Application API) that bots need: it lists and reads the
+// account's conversations, answers them with text, notes and interactive
+// messages, changes their status, types and assigns, and receives every
+// event of the account live.
 //
 // It imports only the standard library and github.com/coder/websocket, so an
 // app that uses it pulls in nothing of the server.
@@ -92,10 +96,79 @@
 //     the fields the server sends for it (see Event.Message).
 //   - The guarantee holds for one conversation, the only one a contact has.
 //
+// # Agents and bots
+//
+// NewAgentClient returns an AgentClient for a server's base URL and an
+// agent's API access token. Its calls work in the agent's account (or the
+// one WithAccount names) and need nothing else:
+//
+//	a := sdk.NewAgentClient("https://chat.example.com", token)
+//	page, err := a.Conversations(ctx, sdk.ConversationQuery{Status: sdk.ConversationPending})
+//	...
+//	_, err = a.SendInteractive(ctx, conv.ID, sdk.QuickReply{Text: "How can we help?",
+//		Buttons: []sdk.Button{sdk.ReplyButton("Billing", "billing")}})
+//
+// Messages have one model on both sides: the agent API's form (integer
+// message types, times in Unix seconds) is turned into Message, so a message
+// listed by an AgentClient and one delivered by a Stream read the same
+// (those listed have times to the second). Agents also see private notes
+// (Private) and the server's activity messages (MessageActivity). Card,
+// QuickReply and Feedback, which Message's accessors return, are also what
+// an agent sends with SendInteractive; LinkButton, PostbackButton and
+// ReplyButton make their buttons. A contact's answer to a quick reply or to
+// a card's postback button arrives as an incoming message whose
+// SubmittedValue is the button's value.
+//
+// Errors are the same *Error, read from Chatwoot's {"error": ...} bodies;
+// the agent API answers invalid input with 422, which IsInvalid also
+// reports. Sending is safe to retry as on the contact side: Send gives every
+// message an echo_id (AgentMessage.EchoID), and the server creates at most
+// one message per echo_id in a conversation. Every call of an AgentClient is
+// idempotent and retried as WithRetries says.
+//
+// # An agent's stream
+//
+// AgentClient.Stream returns a Stream of every event of the account: the
+// messages of all its conversations (private notes and activity messages
+// included), status changes and typing, the agent's own actions included.
+// It subscribes with the pubsub token of the agent's profile, and connects,
+// answers keepalives, pings, reconnects with backoff and reports its state
+// as a contact's stream does.
+//
+// An account has no single list of changes to catch up from, so an agent's
+// stream promises less than a contact's. While connected, it delivers every
+// event the server sends, once, in the server's order. After a reconnect,
+// before live events, it catches up on messages created while it was away:
+// it lists the conversations active since shortly (a minute) before the
+// latest change it delivered, and delivers as caught-up message.created
+// events (message.deleted for tombstones) the messages of each that it has
+// not delivered, each conversation in order, the least recently active
+// conversation first; it also reports, as caught up, the status of a
+// conversation it knew that changed. Message IDs grow with creation within a
+// conversation, and the stream remembers the latest it delivered of each
+// recently active conversation, so a reconnect repeats no message. The
+// limits:
+//
+//   - Only creations are caught up. Changes to messages (status, answers,
+//     reactions, deletions of messages it had delivered) and typing made
+//     while away are lost; a live change that races the catch-up may be
+//     delivered after the caught-up message that already shows it.
+//   - A conversation whose only activity while away was private notes or
+//     activity messages is not listed (they do not make a conversation
+//     active), so those are not caught up; a conversation that becomes
+//     active again while the stream reads the list may be missed.
+//   - A new stream remembers nothing: from StreamOptions.Since, or from the
+//     server's time when it first connects, it delivers the messages
+//     created since then to the second, so it may deliver again those
+//     created in the second of Since that an earlier stream delivered (or,
+//     with no Since, a few created just before it connected). A handler
+//     that must act once per message should be idempotent, for example by
+//     sending its answers with an EchoID made from the message's ID.
+//
 // # Concurrency and lifecycle
 //
-// A Stream's methods are safe for concurrent use; Run may run once at a
-// time. The event function runs on Run's goroutine: while it runs, the
+// Clients, AgentClients and Streams are safe for concurrent use; a
+// Stream's Run may run once at a time. The event function runs on Run's goroutine: while it runs, the
 // stream reads ahead up to 256 frames and answers keepalives. A function
 // that blocks while many events arrive makes the stream stop reading, and
 // the server then drops the connection (it disconnects clients that fall

@@ -14,15 +14,18 @@ import (
 // Error is an error answer of the server: a response with a status of 300 or
 // more. The SDK API answers errors in the shape of its original NestJS server,
 // {"statusCode": 400, "message": "...", "error": "Bad Request"}, where message
-// is one string or an array with one string per invalid field; Error keeps
-// both forms in Messages. Use errors.As to reach it, or the Is helpers.
+// is one string or an array with one string per invalid field. The agent API
+// answers in Chatwoot's shape, {"error": "..."}, with "errors" listing the
+// fields when several are invalid. Error keeps either in Messages. Use
+// errors.As to reach it, or the Is helpers.
 type Error struct {
 	// StatusCode is the HTTP status of the response.
 	StatusCode int
 	// Messages holds the server's message: one entry, or one per invalid
 	// field. It is never empty.
 	Messages []string
-	// Reason is the body's "error" field, the status text ("Bad Request").
+	// Reason is the status text ("Bad Request"), or the "error" field of a
+	// NestJS body.
 	Reason string
 	// RequestID is the X-Request-Id the server gave the request, for logs.
 	RequestID string
@@ -41,16 +44,21 @@ func (e *Error) Error() string {
 func (e *Error) Message() string { return strings.Join(e.Messages, "; ") }
 
 // IsNotFound reports whether err is (or wraps) an *Error with status 404: the
-// message, push token or inbox does not exist for this contact.
+// message, push token or inbox does not exist for this contact; on the agent
+// API, nothing with that ID exists in the agent's account.
 func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
 
 // IsUnauthorized reports whether err is (or wraps) an *Error with status 401:
-// the token is missing or unknown.
+// the token is missing or unknown, or (on the agent API) the agent's role
+// does not allow the action.
 func IsUnauthorized(err error) bool { return hasStatus(err, http.StatusUnauthorized) }
 
-// IsInvalid reports whether err is (or wraps) an *Error with status 400: the
-// request was refused as invalid and changed nothing.
-func IsInvalid(err error) bool { return hasStatus(err, http.StatusBadRequest) }
+// IsInvalid reports whether err is (or wraps) an *Error with status 400 (the
+// SDK API) or 422 (the agent API, as Chatwoot answers): the request was
+// refused as invalid and changed nothing.
+func IsInvalid(err error) bool {
+	return hasStatus(err, http.StatusBadRequest) || hasStatus(err, http.StatusUnprocessableEntity)
+}
 
 func hasStatus(err error, status int) bool {
 	var e *Error
@@ -60,9 +68,10 @@ func hasStatus(err error, status int) bool {
 // maxErrorBody bounds how much of an error response is read.
 const maxErrorBody = 64 << 10
 
-// readError builds the *Error of a failed response. A body that is not in
-// the NestJS shape (a proxy's HTML page, say) becomes a single message made
-// of its first line, or of the status text.
+// readError builds the *Error of a failed response, from a body in the
+// NestJS shape (it has "message") or in Chatwoot's (only "error"). Any other
+// body (a proxy's HTML page, say) becomes a single message made of its first
+// line, or of the status text.
 func readError(resp *http.Response) *Error {
 	e := &Error{StatusCode: resp.StatusCode, Reason: http.StatusText(resp.StatusCode), RequestID: resp.Header.Get("X-Request-Id")}
 	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
@@ -72,8 +81,11 @@ func readError(resp *http.Response) *Error {
 	var body struct {
 		Message json.RawMessage `json:"message"`
 		Error   string          `json:"error"`
+		Errors  []string        `json:"errors"`
 	}
-	if json.Unmarshal(raw, &body) == nil && len(body.Message) > 0 {
+	switch err := json.Unmarshal(raw, &body); {
+	case err != nil:
+	case len(body.Message) > 0: // NestJS
 		var one string
 		if json.Unmarshal(body.Message, &one) == nil {
 			e.Messages = []string{one}
@@ -83,6 +95,10 @@ func readError(resp *http.Response) *Error {
 		if body.Error != "" {
 			e.Reason = body.Error
 		}
+	case len(body.Errors) > 0: // Chatwoot, several fields
+		e.Messages = body.Errors
+	case body.Error != "": // Chatwoot
+		e.Messages = []string{body.Error}
 	}
 	if len(e.Messages) == 0 {
 		line, _, _ := strings.Cut(strings.TrimSpace(string(raw)), "\n")

@@ -1,18 +1,16 @@
 package sdk_test
 
 // The examples run against a real novatalks server that TestMain starts
-// in-process; baseURL is its address. agentAsks stands in for an agent or a
-// bot, which would use the agent API.
+// in-process; baseURL is its address and adminToken the API access token of
+// its administrator, the agent of the examples.
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
 	"strings"
 
-	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/sdk"
 )
 
@@ -108,8 +106,13 @@ func ExampleMessage_QuickReply() {
 		log.Fatal(err)
 	}
 	c = c.WithToken(started.Token)
-	agentAsks(started.Conversation.ID, "quick_reply", "How fast?",
-		`{"buttons": [{"title": "Standard (3–5 days)", "value": "SHIP_STANDARD"}, {"title": "Overnight", "value": "SHIP_OVERNIGHT"}]}`)
+	// An agent or a bot asks (see AgentClient).
+	agent := sdk.NewAgentClient(baseURL, adminToken)
+	_, err = agent.SendInteractive(ctx, started.Conversation.ID, sdk.QuickReply{Text: "How fast?", Buttons: []sdk.Button{
+		sdk.ReplyButton("Standard (3–5 days)", "SHIP_STANDARD"), sdk.ReplyButton("Overnight", "SHIP_OVERNIGHT")}})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	msgs, err := c.Messages(ctx, sdk.MessageQuery{})
 	if err != nil {
@@ -177,18 +180,4 @@ func ExampleError() {
 	// 400 true
 	// name must be a non-empty string
 	// email must be a valid email address
-}
-
-// agentAsks sends an interactive message as the server's administrator,
-// standing in for an agent or a bot.
-func agentAsks(conversationID int64, contentType, content, attributes string) {
-	var attrs map[string]any
-	if err := json.Unmarshal([]byte(attributes), &attrs); err != nil {
-		log.Fatal(err)
-	}
-	_, err := exampleApp.Service.SendAgentMessage(context.Background(), novatalks.UserActor(exampleApp.Bootstrap.Admin),
-		conversationID, novatalks.NewAgentMessage{Content: &content, ContentType: contentType, ContentAttributes: attrs})
-	if err != nil {
-		log.Fatal(err)
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/novatalks/novatalks/internal/app"
@@ -17,10 +18,11 @@ import (
 )
 
 // baseURL is the address of the server the examples talk to: a real
-// novatalks server that TestMain starts in-process, and exampleApp is it.
+// novatalks server that TestMain starts in-process. adminToken is the API
+// access token of its administrator.
 var (
 	baseURL    string
-	exampleApp *app.App
+	adminToken string
 )
 
 func TestMain(m *testing.M) {
@@ -34,7 +36,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	baseURL, exampleApp = hs.URL, a
+	baseURL, adminToken = hs.URL, a.Bootstrap.AdminToken
 	code := m.Run()
 	hs.Close()
 	a.Close()
@@ -72,11 +74,19 @@ func (s *Server) Contact(tb testing.TB, opts ...sdk.Option) (*sdk.Client, *sdk.S
 	return c.WithToken(started.Token), started
 }
 
+// Agent returns an agent client of the server acting as its administrator,
+// with its own HTTP transport.
+func (s *Server) Agent(opts ...sdk.Option) *sdk.AgentClient {
+	hc := &http.Client{Transport: &http.Transport{}}
+	return sdk.NewAgentClient(s.URL, s.AdminToken, append([]sdk.Option{sdk.WithHTTPClient(hc)}, opts...)...)
+}
+
 // Proxy is a TCP proxy in front of a server whose connections a test can
 // cut, as a flaky network would.
 type Proxy struct {
-	URL string
-	ln  net.Listener
+	URL  string
+	ln   net.Listener
+	down atomic.Bool // refuse new connections
 
 	mu    sync.Mutex
 	conns map[net.Conn]bool // true: frozen, what it reads is dropped
@@ -98,6 +108,10 @@ func StartProxy(tb testing.TB, target string) *Proxy {
 			in, err := ln.Accept()
 			if err != nil {
 				return
+			}
+			if p.down.Load() {
+				in.Close()
+				continue
 			}
 			out, err := net.Dial("tcp", target)
 			if err != nil {
@@ -157,6 +171,16 @@ func (p *Proxy) Cut() {
 		c.Close()
 	}
 }
+
+// Down cuts every connection and refuses new ones until Up, as a network
+// that is down would.
+func (p *Proxy) Down() {
+	p.down.Store(true)
+	p.Cut()
+}
+
+// Up accepts connections again after Down.
+func (p *Proxy) Up() { p.down.Store(false) }
 
 // Freeze makes the connections open now drop everything they carry, without
 // closing them, as a network that went silent would; new connections work.

@@ -82,23 +82,31 @@ func (c *Client) History(ctx context.Context, before int64, pageSize int) iter.S
 		pageSize = defaultPageSize
 	}
 	pageSize = min(pageSize, maxPageSize)
+	return history(before, pageSize, func(before int64) ([]*Message, error) {
+		return c.Messages(ctx, MessageQuery{Before: before, Limit: pageSize})
+	})
+}
+
+// history iterates over messages from the newest backwards: page(before)
+// returns the pageSize messages just before a message ID (the latest for 0),
+// oldest first, and a shorter page is the last.
+func history(before int64, pageSize int, page func(before int64) ([]*Message, error)) iter.Seq2[*Message, error] {
 	return func(yield func(*Message, error) bool) {
-		q := MessageQuery{Before: before, Limit: pageSize}
 		for {
-			page, err := c.Messages(ctx, q)
+			list, err := page(before)
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			for i := len(page) - 1; i >= 0; i-- {
-				if !yield(page[i], nil) {
+			for i := len(list) - 1; i >= 0; i-- {
+				if !yield(list[i], nil) {
 					return
 				}
 			}
-			if len(page) < pageSize {
+			if len(list) < pageSize {
 				return
 			}
-			q.Before = page[0].ID
+			before = list[0].ID
 		}
 	}
 }

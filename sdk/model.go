@@ -53,6 +53,11 @@ const (
 	MessageIncoming = "incoming"
 	// MessageOutgoing is a message from an agent or a bot.
 	MessageOutgoing = "outgoing"
+	// MessageActivity is a note of the server for agents ("Conversation was
+	// marked resolved by Jane"); contacts never see one.
+	MessageActivity = "activity"
+	// MessageTemplate is a template message.
+	MessageTemplate = "template"
 )
 
 // Content types of messages.
@@ -87,16 +92,19 @@ const (
 	SenderAgentBot = "AgentBot"
 )
 
-// Message is one message of the contact's conversation, as listings and
-// realtime events carry it. Absent (null) strings are "". A deleted message
-// stays as a tombstone: DeletedAt is set, Content is "" and Attachments empty.
+// Message is one message of a conversation, as listings and realtime events
+// carry it, on either side: the AgentClient turns the agent API's form
+// (integer types, Unix seconds) into this one. Absent (null) strings are "".
+// A deleted message stays as a tombstone: DeletedAt is set, Content is "" and
+// Attachments empty.
 type Message struct {
 	ID             int64  `json:"id"`
 	AccountID      int64  `json:"account_id"`
 	InboxID        int64  `json:"inbox_id"`
 	ConversationID int64  `json:"conversation_id"`
 	DialogID       string `json:"dialog_id"`
-	// MessageType is MessageIncoming (from the contact) or MessageOutgoing.
+	// MessageType is MessageIncoming (from the contact) or MessageOutgoing;
+	// agents also see MessageActivity and MessageTemplate.
 	MessageType string `json:"message_type"`
 	// ContentType is ContentText or one of the interactive types; see Card,
 	// QuickReply and Feedback.
@@ -105,8 +113,9 @@ type Message struct {
 	// ContentAttributes holds the interactive fields (buttons,
 	// selected_value) and in_reply_to, as the server sent them.
 	ContentAttributes map[string]any `json:"content_attributes"`
-	Private           bool           `json:"private"`
-	Pinned            bool           `json:"pinned"`
+	// Private marks an agents' note, which the contact never sees.
+	Private bool `json:"private"`
+	Pinned  bool `json:"pinned"`
 	// Status is one of StatusSent, StatusDelivered, StatusSeen, StatusFailed.
 	Status            string         `json:"status"`
 	SourceID          string         `json:"source_id"`
@@ -119,11 +128,16 @@ type Message struct {
 	EchoID      string       `json:"echo_id"`
 	Attachments []Attachment `json:"attachments"`
 	// Reply summarizes the message this one answers, or is nil.
-	Reply     *Reply     `json:"reply"`
+	Reply *Reply `json:"reply"`
+	// Reactions, Reply, Pinned and ExternalSourceIDs are not part of the
+	// agent API's form: messages an AgentClient lists leave them empty.
 	Reactions []Reaction `json:"reactions"`
-	CreatedAt Timestamp  `json:"created_at"`
+	// CreatedAt is the time the message was created; the agent API gives it
+	// to the second.
+	CreatedAt Timestamp `json:"created_at"`
 	// UpdatedAt is the time of the message's latest change. Within a
-	// conversation the server gives every change a strictly later time.
+	// conversation the server gives every change a strictly later time (to
+	// the millisecond: the agent API's whole seconds can tie).
 	UpdatedAt Timestamp  `json:"updated_at"`
 	DeletedAt *Timestamp `json:"deleted_at"`
 }
@@ -224,10 +238,12 @@ type Contact struct {
 	AdditionalAttributes map[string]any `json:"additional_attributes"`
 }
 
-// Conversation is the contact's conversation. Which fields are set depends on
-// where it came from: every source sets ID, Status and Substatus; Client.
-// Conversation adds ContactInboxID and DialogID; a conversation.status_changed
-// event adds the account, inbox, assignee and times.
+// Conversation is a conversation: the contact's, or one of an agent's
+// account. Which fields are set depends on where it came from: every source
+// sets ID, Status and Substatus; Client.Conversation adds ContactInboxID and
+// DialogID; a conversation.status_changed event adds the account, inbox,
+// assignee and times; the agent API's AgentConversation embeds one with all
+// but ContactInboxID.
 type Conversation struct {
 	ID             int64 `json:"id"`
 	AccountID      int64 `json:"account_id"`

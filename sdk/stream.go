@@ -26,18 +26,21 @@ const (
 	EventTyping          EventType = "typing"
 )
 
-// Event is one change of the contact's conversation.
+// Event is one change of the contact's conversation, or of a conversation
+// of the agent's account.
 type Event struct {
 	Type EventType
 	// Message is set for the four message events. Live message.created and
 	// message.updated events carry the whole message; a live message.deleted
 	// only ID, ConversationID, CreatedAt, UpdatedAt and DeletedAt; a live
 	// message.reaction_updated only ID, ConversationID, AccountID, Reactions
-	// and UpdatedAt. Caught-up messages are whole.
+	// and UpdatedAt. Caught-up messages are whole; on an agent's stream they
+	// come from the agent API (see AgentClient.Messages).
 	Message *Message
 	// Conversation is set for conversation.status_changed. A live event
 	// carries the server's conversation object; a caught-up one the fields
-	// of Client.Conversation.
+	// of Client.Conversation, or of AgentClient.Conversation on an agent's
+	// stream.
 	Conversation *Conversation
 	// Typing is set for typing.
 	Typing *Typing
@@ -46,10 +49,11 @@ type Event struct {
 	CaughtUp bool
 }
 
-// Typing says that an agent or a bot is typing in the conversation.
+// Typing says that an agent or a bot (or, on an agent's stream, the
+// contact) is typing in the conversation.
 type Typing struct {
 	ConversationID int64 `json:"conversation_id"`
-	// SenderType is SenderUser or SenderAgentBot.
+	// SenderType is SenderUser or SenderAgentBot, or SenderContact.
 	SenderType string `json:"sender_type"`
 	// Sender has the ID and Name of who is typing.
 	Sender Sender `json:"sender"`
@@ -62,6 +66,11 @@ type StreamOptions struct {
 	// every message changed after it. 0 delivers the whole history; after
 	// showing a page of messages, pass Watermark of that page; to resume an
 	// earlier stream, pass its Since.
+	//
+	// For an agent's stream, Since is a time of the server: the stream first
+	// delivers the messages created since then, to the second, in the
+	// conversations active since. 0 means the server's time when the stream
+	// first connects; to resume an earlier stream, pass its Since.
 	Since int64
 	// Backoff spaces out reconnection attempts; the zero value means 500ms
 	// growing to 30s. The delay starts again from Min after a connection
@@ -105,12 +114,15 @@ const (
 	frameQueueSize = 256 // frames read ahead while the caller handles events
 )
 
-// Stream delivers the realtime events of the contact's conversation, exactly
-// once and in order across reconnections; see the package documentation for
-// the guarantee and its limits. Create one with Client.Stream, then call Run.
-// Its methods are safe for concurrent use.
+// Stream delivers realtime events: those of a contact's conversation,
+// exactly once and in order across reconnections, or those of an agent's
+// account, with the lesser guarantee of an agent's stream; see the package
+// documentation for both and their limits. Create one with Client.Stream or
+// AgentClient.Stream, then call Run. Its methods are safe for concurrent
+// use.
 type Stream struct {
 	c     *Client
+	side  streamSide
 	opts  StreamOptions
 	since atomic.Int64
 	busy  atomic.Bool
@@ -119,17 +131,33 @@ type Stream struct {
 	conn    *websocket.Conn // nil between connections
 	convID  int64
 	account int64
-
-	// Owned by Run's goroutine: the conversation state last reported.
-	known  bool
-	status conversationState
 }
 
-type conversationState struct{ status, substatus string }
+// streamSide is what differs between a contact's stream (contactSide) and an
+// agent's (agentSide): the token to subscribe with, how to catch up after
+// subscribing, and which events were delivered already. Its methods run on
+// Run's goroutine and own the side's state.
+type streamSide interface {
+	// subscription returns the pubsub token to subscribe with and the
+	// account, 0 when unknown.
+	subscription(ctx context.Context, s *Stream) (token string, account int64, err error)
+	// catchUp runs once the subscription is confirmed, before live events:
+	// it delivers what the caller missed.
+	catchUp(ctx context.Context, s *Stream, fn func(Event)) error
+	// liveMessage delivers a live message event unless it was delivered
+	// already.
+	liveMessage(s *Stream, e Event, fn func(Event))
+	// liveStatus delivers a live conversation.status_changed.
+	liveStatus(s *Stream, c *Conversation, fn func(Event))
+}
 
 // Stream returns a stream of the contact's events; it does not connect until
 // Run is called.
 func (c *Client) Stream(opts StreamOptions) *Stream {
+	return newStream(c, &contactSide{c: c}, opts)
+}
+
+func newStream(c *Client, side streamSide, opts StreamOptions) *Stream {
 	if opts.Backoff.Min == 0 && opts.Backoff.Max == 0 {
 		opts.Backoff.Min, opts.Backoff.Max = 500*time.Millisecond, 30*time.Second
 	}
@@ -139,14 +167,16 @@ func (c *Client) Stream(opts StreamOptions) *Stream {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	s := &Stream{c: c, opts: opts}
+	s := &Stream{c: c, side: side, opts: opts}
 	s.since.Store(opts.Since)
 	return s
 }
 
 // Since returns the update time, in Unix milliseconds, up to which the
 // stream has delivered every change: pass it as StreamOptions.Since to
-// resume later without missing or repeating anything.
+// resume later. A contact's stream then misses and repeats nothing; for an
+// agent's stream it is the server's time of the latest change delivered,
+// from which a new stream catches up with the limits of an agent's stream.
 func (s *Stream) Since() int64 { return s.since.Load() }
 
 // Run connects, subscribes and calls fn for every event until ctx is done,
@@ -183,14 +213,22 @@ func (s *Stream) Run(ctx context.Context, fn func(Event)) error {
 	}
 }
 
+// errAgentTyping is Typing's error on an agent's stream.
+var errAgentTyping = errors.New("sdk: an agent's stream has no conversation to type in: use AgentClient.Typing")
+
 // Typing tells the conversation's agents that the contact is typing. The
 // server forwards at most one typing frame every two seconds per connection
-// and drops the others. It returns ErrNotConnected between connections.
+// and drops the others. It returns ErrNotConnected between connections, and
+// an error on an agent's stream, which has no one conversation: agents use
+// AgentClient.Typing.
 func (s *Stream) Typing(ctx context.Context) error {
+	if _, ok := s.side.(*agentSide); ok {
+		return errAgentTyping
+	}
 	s.mu.Lock()
 	conn, conv, account := s.conn, s.convID, s.account
 	s.mu.Unlock()
-	if conn == nil {
+	if conn == nil || conv == 0 {
 		return ErrNotConnected
 	}
 	data := map[string]int64{"conversation_id": conv}
@@ -230,6 +268,18 @@ func writeFrame(ctx context.Context, conn *websocket.Conn, event string, data an
 func (s *Stream) connect(ctx context.Context, fn func(Event)) (live bool, err error) {
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	var token string
+	var account int64
+	err = s.request(sctx, func(ctx context.Context) (err error) {
+		token, account, err = s.side.subscription(ctx, s)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	if account != 0 {
+		s.setAccount(account)
+	}
 	dctx, dcancel := context.WithTimeout(sctx, s.opts.Timeout)
 	conn, _, err := websocket.Dial(dctx, s.c.wsURL, &websocket.DialOptions{HTTPClient: s.c.http})
 	dcancel()
@@ -246,23 +296,16 @@ func (s *Stream) connect(ctx context.Context, fn func(Event)) (live bool, err er
 	}()
 	wg.Go(func() { s.read(sctx, cancel, conn, frames) })
 
-	early, err := s.subscribe(sctx, cancel, conn, frames)
+	early, err := s.subscribe(sctx, cancel, conn, frames, token)
 	if err != nil {
 		return false, reason(sctx, err)
 	}
 	if s.opts.PingInterval > 0 {
 		wg.Go(func() { ping(sctx, cancel, conn, s.opts.PingInterval) })
 	}
-	rctx, rcancel := context.WithTimeout(sctx, s.opts.Timeout)
-	conv, _, err := s.c.Conversation(rctx, 1)
-	rcancel()
-	if err != nil {
-		return false, reason(sctx, err)
-	}
-	s.setConn(conn, conv.ID)
-	defer s.setConn(nil, 0)
-	s.syncStatus(conv, true, fn)
-	if err := s.catchUp(sctx, fn); err != nil {
+	s.setConn(conn)
+	defer s.setConn(nil)
+	if err := s.side.catchUp(sctx, s, fn); err != nil {
 		return false, reason(sctx, err)
 	}
 	s.notify(State{Connected: true})
@@ -290,8 +333,8 @@ func reason(ctx context.Context, err error) error {
 // subscribe sends the subscription and waits for the server's answer. The
 // server may send the first events just before its confirmation: subscribe
 // returns them (early) for the caller to handle after catching up.
-func (s *Stream) subscribe(ctx context.Context, cancel context.CancelCauseFunc, conn *websocket.Conn, frames <-chan frame) (early []frame, err error) {
-	data := map[string]any{"pubsub_token": s.c.token}
+func (s *Stream) subscribe(ctx context.Context, cancel context.CancelCauseFunc, conn *websocket.Conn, frames <-chan frame, token string) (early []frame, err error) {
+	data := map[string]any{"pubsub_token": token}
 	if a := s.accountID(); a != 0 {
 		data["account_id"] = a
 	}
@@ -370,16 +413,51 @@ func ping(ctx context.Context, cancel context.CancelCauseFunc, conn *websocket.C
 	}
 }
 
-// catchUp delivers every message changed after the watermark, page by page.
-// A message created after the watermark is reported as created (in its
+// request runs one request of the stream's with its Timeout.
+func (s *Stream) request(ctx context.Context, do func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	return do(ctx)
+}
+
+// contactSide is the part of a contact's stream that is the contact's: its
+// one conversation, whose changes it catches up by update time.
+type contactSide struct {
+	c *Client
+	// The conversation state last reported.
+	known  bool
+	status conversationState
+}
+
+type conversationState struct{ status, substatus string }
+
+func (cs *contactSide) subscription(context.Context, *Stream) (string, int64, error) {
+	return cs.c.token, 0, nil
+}
+
+// catchUp reads the conversation, reports its status if it changed, and
+// delivers every message changed after the watermark, page by page. A
+// message created after the watermark is reported as created (in its
 // current state), a tombstone as deleted, anything else as updated.
-func (s *Stream) catchUp(ctx context.Context, fn func(Event)) error {
+func (cs *contactSide) catchUp(ctx context.Context, s *Stream, fn func(Event)) error {
+	var conv *Conversation
+	err := s.request(ctx, func(ctx context.Context) (err error) {
+		conv, _, err = cs.c.Conversation(ctx, 1)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.setConversation(conv.ID)
+	cs.syncStatus(conv, true, fn)
 	syncPoint := s.since.Load()
 	for {
 		from := s.since.Load()
-		rctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-		page, err := s.c.Changes(rctx, from, maxPageSize)
-		cancel()
+		var page []*Message
+		err := s.request(ctx, func(ctx context.Context) (err error) {
+			page, err = cs.c.Changes(ctx, from, maxPageSize)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -402,18 +480,24 @@ func (s *Stream) catchUp(ctx context.Context, fn func(Event)) error {
 	}
 }
 
+func (cs *contactSide) liveMessage(s *Stream, e Event, fn func(Event)) { s.deliver(e, fn) }
+
+func (cs *contactSide) liveStatus(s *Stream, c *Conversation, fn func(Event)) {
+	cs.syncStatus(c, false, fn)
+}
+
 // handle delivers one live frame.
 func (s *Stream) handle(f frame, fn func(Event)) {
 	switch t := EventType(f.Event); t {
 	case EventMessageCreated, EventMessageUpdated, EventMessageDeleted, EventReactionUpdated:
 		var m Message
 		if json.Unmarshal(f.Data, &m) == nil {
-			s.deliver(Event{Type: t, Message: &m}, fn)
+			s.side.liveMessage(s, Event{Type: t, Message: &m}, fn)
 		}
 	case EventStatusChanged:
 		var c Conversation
 		if json.Unmarshal(f.Data, &c) == nil {
-			s.syncStatus(&c, false, fn)
+			s.side.liveStatus(s, &c, fn)
 		}
 	case EventTyping:
 		var ty Typing
@@ -436,9 +520,7 @@ func (s *Stream) deliver(e Event, fn func(Event)) {
 		s.since.Store(u)
 	}
 	if m.AccountID != 0 {
-		s.mu.Lock()
-		s.account = m.AccountID
-		s.mu.Unlock()
+		s.setAccount(m.AccountID)
 	}
 	fn(e)
 }
@@ -446,23 +528,40 @@ func (s *Stream) deliver(e Event, fn func(Event)) {
 // syncStatus reports c's status when it differs from the last one reported.
 // The first status a stream learns from the server is recorded, not
 // reported.
-func (s *Stream) syncStatus(c *Conversation, caughtUp bool, fn func(Event)) {
+func (cs *contactSide) syncStatus(c *Conversation, caughtUp bool, fn func(Event)) {
 	st := conversationState{c.Status, c.Substatus}
-	if s.known && st == s.status {
+	if cs.known && st == cs.status {
 		return
 	}
-	first := !s.known
-	s.known, s.status = true, st
+	first := !cs.known
+	cs.known, cs.status = true, st
 	if first && caughtUp {
 		return
 	}
 	fn(Event{Type: EventStatusChanged, Conversation: c, CaughtUp: caughtUp})
 }
 
-func (s *Stream) setConn(conn *websocket.Conn, convID int64) {
+// setConn records the connection (nil between connections), which Typing
+// uses; the conversation it types in is set once known.
+func (s *Stream) setConn(conn *websocket.Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.conn, s.convID = conn, convID
+	s.conn = conn
+	if conn == nil {
+		s.convID = 0
+	}
+}
+
+func (s *Stream) setConversation(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.convID = id
+}
+
+func (s *Stream) setAccount(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.account = id
 }
 
 func (s *Stream) accountID() int64 {

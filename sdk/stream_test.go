@@ -82,8 +82,13 @@ type running struct {
 	done   chan error
 }
 
+// streamer is a client with a Stream: an *sdk.Client or an *sdk.AgentClient.
+type streamer interface {
+	Stream(sdk.StreamOptions) *sdk.Stream
+}
+
 // runStream starts Run on a stream of c; the stream stops when the test ends.
-func runStream(tb testing.TB, c *sdk.Client, opts sdk.StreamOptions) *running {
+func runStream(tb testing.TB, c streamer, opts sdk.StreamOptions) *running {
 	tb.Helper()
 	rec := &recorder{}
 	opts.OnState = rec.state

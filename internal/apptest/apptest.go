@@ -51,8 +51,10 @@ type Server struct {
 	URL  string // http://127.0.0.1:port, the same across restarts
 	Addr string
 	// Admin is the administrator the first start created, the agent of the
-	// tests (a restart on the same database creates no one).
-	Admin novatalks.Actor
+	// tests (a restart on the same database creates no one), and AdminToken
+	// its API access token.
+	Admin      novatalks.Actor
+	AdminToken string
 
 	dir   string
 	tweak func(*app.Config)
@@ -72,7 +74,7 @@ func Start(tb testing.TB, tweak func(*app.Config)) *Server {
 		tb.Fatal(err)
 	}
 	s.app, s.hs, s.URL, s.Addr = a, hs, hs.URL, hs.Listener.Addr().String()
-	s.Admin = novatalks.UserActor(a.Bootstrap.Admin)
+	s.Admin, s.AdminToken = novatalks.UserActor(a.Bootstrap.Admin), a.Bootstrap.AdminToken
 	tb.Cleanup(s.Stop)
 	return s
 }
