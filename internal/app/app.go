@@ -1,6 +1,6 @@
 // Package app assembles a novatalks server from its pieces: the store, the
-// domain service, the HTTP server, the WebSocket gateway and the background
-// loop that reopens snoozed conversations. It is the wiring of cmd/novatalks, kept
+// domain service, the HTTP server, the WebSocket gateway, the browser pages
+// and the background loop that reopens snoozed conversations. It is the wiring of cmd/novatalks, kept
 // in its own package so that end-to-end tests run exactly the server the
 // binary runs.
 package app
@@ -18,6 +18,7 @@ import (
 	"github.com/novatalks/novatalks/fanout"
 	"github.com/novatalks/novatalks/httpapi"
 	"github.com/novatalks/novatalks/sqlite"
+	"github.com/novatalks/novatalks/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -100,6 +101,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("start websocket gateway: %w", err)
 	}
 	server.Handle("GET /ws", gateway)
+	web.New().Mount(server) // the agent console at /app, the demo widget at /widget
 	if cfg.SnoozeInterval <= 0 {
 		cfg.SnoozeInterval = DefaultSnoozeInterval
 	}
