@@ -532,7 +532,11 @@ document.addEventListener('visibilitychange', () => {
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && !$('details').hidden && matchMedia('(max-width: 1199px)').matches) toggleDetails(false);
 });
-toggleDetails(matchMedia('(min-width: 1200px)').matches, false); // open beside the conversation on wide screens
+// The contact's details are open beside the conversation on a wide screen;
+// on a narrower one they are a panel over it, closed until asked for.
+const wide = matchMedia('(min-width: 1200px)');
+toggleDetails(wide.matches, false);
+wide.addEventListener('change', () => toggleDetails(wide.matches, false));
 
 const notice = sessionStorage.getItem(NOTICE_KEY) ?? '';
 sessionStorage.removeItem(NOTICE_KEY);
