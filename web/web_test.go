@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/novatalks/novatalks/internal/apptest"
 	"github.com/novatalks/novatalks/web"
 )
 
@@ -185,6 +186,22 @@ func TestNoHTMLFromData(t *testing.T) {
 			if banned.MatchString(line) && !strings.HasPrefix(strings.TrimSpace(line), "//") {
 				t.Errorf("%s:%d: %s", path, i+1, strings.TrimSpace(line))
 			}
+		}
+	}
+}
+
+// TestServedByTheServer checks the wiring: the server the binary runs
+// serves the pages, through its middleware (request IDs, metrics).
+func TestServedByTheServer(t *testing.T) {
+	srv := apptest.Start(t, nil)
+	for _, path := range []string{"/app", "/widget", "/assets/widget/widget.js"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("X-Request-Id") == "" {
+			t.Errorf("GET %s: %d, headers %v", path, resp.StatusCode, resp.Header)
 		}
 	}
 }

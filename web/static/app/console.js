@@ -92,10 +92,9 @@ async function signedIn() {
   show($('signin'), false);
   show($('console'), true);
   $('agent-name').textContent = state.profile.available_name || state.profile.name;
-  state.thread = new Thread($('thread'), $('messages'), { render, loadOlder });
-  state.composer = new Composer({ api, account, onSent: (raw) => receive(normalizeMessage(raw)), conversationId: () => state.openId });
   renderAssigneeOptions();
   state.ready = Promise.all([loadList(), openFromHash()]);
+  state.ready.catch((err) => console.warn('first load:', err)); // catchUp loads again
   state.realtime = new Realtime({
     token: state.profile.pubsub_token,
     onConnected: catchUp,
@@ -124,7 +123,7 @@ function signOut(message = '') {
 // applied: the list and the open conversation are fetched again, so that
 // nothing that happened while the connection was down is missing.
 async function catchUp() {
-  await state.ready;
+  await state.ready.catch(() => {});
   await loadList();
   if (state.openId) await refreshMessages(state.openId);
 }
@@ -494,6 +493,10 @@ function toggleDetails(open = $('details').hidden, focus = true) {
 
 // ---- Wiring ------------------------------------------------------------------------
 
+state.thread = new Thread($('thread'), $('messages'), { render, loadOlder });
+state.composer = new Composer({
+  api, account, onSent: (raw) => receive(normalizeMessage(raw)), conversationId: () => state.openId,
+});
 $('signin-form').addEventListener('submit', signIn);
 $('signout').addEventListener('click', () => signOut());
 for (const tab of document.querySelectorAll('[data-assignee]')) {

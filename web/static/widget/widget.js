@@ -124,12 +124,13 @@ function openChat() {
   show($('start'), false);
   show($('chat'), true);
   show($('new-chat'), true);
-  state.thread = new Thread($('thread'), $('messages'), { render, loadOlder });
+  state.thread.clear();
   state.since = 0;
   // Load the latest messages at once, without waiting for the WebSocket, so
   // that the chat shows even while realtime is down; the catch-up after each
-  // connection waits for this first page.
+  // connection waits for this first page (and loads it again if it failed).
   state.loaded = loadLatest();
+  state.loaded.catch(() => {}); // handled by catchUp
   state.realtime = new Realtime({
     token: state.token,
     onConnected: catchUp,
@@ -179,7 +180,10 @@ async function loadOlder() {
 // conversation's status and fetches every message changed after `since`,
 // page by page, oldest change first.
 async function catchUp() {
-  await state.loaded;
+  await state.loaded.catch(() => {
+    state.loaded = loadLatest(); // the first page failed (the server was unreachable): try again
+    return state.loaded;
+  });
   const { conversation } = await api('GET', '/conversations?limit=1');
   setConversation(conversation);
   for (;;) {
@@ -507,6 +511,7 @@ function forget(notice) {
 
 // ---- Wiring ----------------------------------------------------------------
 
+state.thread = new Thread($('thread'), $('messages'), { render, loadOlder });
 $('start-form').addEventListener('submit', startChat);
 $('composer').addEventListener('submit', send);
 $('text').addEventListener('input', typing);
