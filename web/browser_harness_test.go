@@ -202,6 +202,18 @@ func (p *Page) Click(sel, text string) {
 		}`, sel, text)
 }
 
+// Select chooses an option of a <select> as a user would.
+func (p *Page) Select(sel, value string) {
+	p.t.Helper()
+	p.Wait(fmt.Sprintf("option %q of %s", value, sel), `(sel, value) => {
+		const el = document.querySelector(sel);
+		if (!el || el.disabled || ![...el.options].some((o) => o.value === value)) return false;
+		el.value = value;
+		el.dispatchEvent(new Event('change', {bubbles: true}));
+		return true;
+	}`, sel, value)
+}
+
 // Type types text into the element matching sel as a user would, key by key.
 func (p *Page) Type(sel, text string) {
 	p.t.Helper()

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -113,10 +115,22 @@ func TestConversationInTheBrowser(t *testing.T) {
 		agent.Click("#chosen-files button", "")
 	}
 
+	step(t, "AssignSnoozeReopen")
+	{
+		agent.Select("#assignee", "1")
+		agent.WaitText("[data-count=mine]", "1")
+		agent.WaitText("#messages .msg-activity", "self-assigned")
+		agent.Select("#snooze", "hour")
+		agent.WaitText("#conv-status", "snoozed")
+		contact.WaitText("#status", "snoozed")
+		agent.Click("#reopen", "Reopen")
+		agent.WaitText("#conv-status", "open")
+		contact.WaitText("#status", "open")
+	}
+
 	step(t, "QuickReply")
 	{
-		agent.Do(chromedp.SetValue(chromedp.CSS("#content-type"), "quick_reply"))
-		agent.Do(chromedp.Evaluate[chromedp.Void](`document.getElementById('content-type').dispatchEvent(new Event('change'))`))
+		agent.Select("#content-type", "quick_reply")
 		agent.Type("#content", "How should we ship the replacement?")
 		agent.Type("#button-1-title", "Standard (3–5 days)")
 		agent.Type("#button-1-value", "SHIP_STANDARD")
@@ -135,6 +149,44 @@ func TestConversationInTheBrowser(t *testing.T) {
 			`() => [...document.querySelectorAll('#messages .msg.mine')].pop()?.textContent.includes('Seen')`)
 	}
 
+	step(t, "CardAndFeedback")
+	{
+		agent.Select("#content-type", "card")
+		agent.Type("#content", "Our replacement options")
+		agent.Select("#button-1-kind", "link")
+		agent.Type("#button-1-title", "See the catalogue")
+		agent.Type("#button-1-url", "https://shop.example.com/catalogue")
+		agent.Type("#button-2-title", "Send a new one")
+		agent.Type("#button-2-value", "REPLACE")
+		agent.WaitText("#preview a.choice", "See the catalogue")
+		agent.Click("#send", "Send")
+		contact.WaitText(".msg:not(.mine)", "Our replacement options")
+		link := Eval[string](contact, `(() => { const a = [...document.querySelectorAll('.msg a.choice')].pop();
+			return a.href + ' ' + a.target + ' ' + a.rel; })()`)
+		if link != "https://shop.example.com/catalogue _blank noopener noreferrer" {
+			t.Errorf("the card's link button is %q", link)
+		}
+		contact.Click(".msg:not(.mine) button.choice", "Send a new one")
+		agent.WaitText("#messages .msg:not(.mine)", "Send a new one")
+
+		agent.Select("#content-type", "feedback")
+		agent.Type("#content", "How did we do today?")
+		agent.Click("#send", "Send")
+		contact.WaitText(".msg:not(.mine) .feedback-form label", "Your feedback")
+		contact.Type(".feedback-form textarea", "Quick and friendly, thanks")
+		contact.Click(".feedback-form button", "Send feedback")
+		contact.WaitText(".feedback-answer", "Quick and friendly, thanks")
+		agent.WaitText("#messages .feedback-answer", "Quick and friendly, thanks")
+	}
+
+	agent.Wait("the agent's last message marked seen",
+		`() => [...document.querySelectorAll('#messages .msg.mine')].pop()?.textContent.includes('Seen')`)
+	// Both threads stayed at their newest message through it all (new
+	// messages, a composer that grew and shrank).
+	for _, p := range []*Page{agent, contact} {
+		p.Wait("the thread at its newest message",
+			`() => { const s = document.getElementById('thread'); return s.scrollHeight - s.scrollTop - s.clientHeight < 48; }`)
+	}
 	agent.Screenshot("console.png")
 	contact.Screenshot("widget.png")
 
@@ -247,21 +299,173 @@ func step(t *testing.T, name string) {
 
 // agentAPI sends one request of the agent API and fails the test unless it
 // succeeds.
-func agentAPI(t *testing.T, base, token, method, path, body string) {
+func agentAPI(t *testing.T, base, token, method, path, body string) []byte {
+	t.Helper()
+	return call(t, base, "api_access_token", token, method, path, body)
+}
+
+// sdkAPI sends one request of the SDK API and fails the test unless it
+// succeeds.
+func sdkAPI(t *testing.T, base, token, method, path, body string) []byte {
+	t.Helper()
+	return call(t, base, "access_token", token, method, path, body)
+}
+
+func call(t *testing.T, base, header, token, method, path, body string) []byte {
 	t.Helper()
 	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("api_access_token", token)
+	if token != "" {
+		req.Header.Set(header, token)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(resp.Body)
-		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, msg)
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
 	}
+	return out
+}
+
+// TestHistoryInTheBrowser scrolls both pages up through a conversation
+// longer than a page, until its first message.
+func TestHistoryInTheBrowser(t *testing.T) {
+	browser := startBrowser(t)
+	srv := apptest.Start(t, nil)
+	const n = 45 // more than two pages of 20
+	token := startConversation(t, srv.URL, "Grace", "message 1")
+	for i := 2; i <= n; i++ {
+		sdkAPI(t, srv.URL, token, "POST", "/api/v1/sdk/conversations/messages",
+			fmt.Sprintf(`{"message": {"content": "message %d", "echo_id": "%d"}}`, i, i))
+	}
+	// scrollToFirst scrolls a thread to its top until message 1 is shown,
+	// then checks that every message is shown once, in order.
+	scrollToFirst := func(p *Page, sel string) {
+		t.Helper()
+		p.WaitText(sel, fmt.Sprintf("message %d", n))
+		if got := p.Count(sel, "message"); got >= n {
+			t.Errorf("%s loaded %d messages at once", p.name, got)
+		}
+		p.Wait("message 1, scrolling up", `(sel) => {
+			document.querySelector('.thread').scrollTop = 0;
+			return [...document.querySelectorAll(sel + ' .msg-text')].some((e) => e.textContent === 'message 1');
+		}`, sel)
+		p.WaitText(".thread-start", "Start of the conversation")
+		order := Eval[[]string](p, `[...document.querySelectorAll('.msg .msg-text')].map((e) => e.textContent)`)
+		if len(order) != n {
+			t.Errorf("%s shows %d messages, want %d", p.name, len(order), n)
+		}
+		for i, text := range order {
+			if want := fmt.Sprintf("message %d", i+1); text != want {
+				t.Errorf("%s: message %d is %q, want %q", p.name, i+1, text, want)
+				break
+			}
+		}
+	}
+
+	contact := NewPage(t, browser, "widget", 420, 700)
+	contact.Do(chromedp.Navigate(srv.URL + "/widget"))
+	Eval[chromedp.Void](contact, fmt.Sprintf(`localStorage.setItem('novatalks.widget.token', %q)`, token))
+	contact.Do(chromedp.Reload())
+	scrollToFirst(contact, "#messages")
+
+	agent := NewPage(t, browser, "console", 1024, 700)
+	agent.Do(chromedp.Navigate(srv.URL + "/app"))
+	agent.Type("#token", srv.App().Bootstrap.AdminToken)
+	agent.Click("#signin-form button", "Sign in")
+	agent.Click(".conv-item", "Grace")
+	scrollToFirst(agent, "#messages")
+}
+
+// TestMessageRendering renders hostile and unusual messages with the
+// pages' own module and checks that text stays text, that only http(s)
+// links are made, and how attachments show (by their documented fields,
+// before the server stores any).
+func TestMessageRendering(t *testing.T) {
+	browser := startBrowser(t)
+	srv := apptest.Start(t, nil)
+	p := NewPage(t, browser, "widget", 800, 600)
+	p.Do(chromedp.Navigate(srv.URL + "/widget"))
+	got := Eval[map[string]any](p, `import('/assets/shared/message.js').then((m) => {
+		const render = (raw, opts = {}) => {
+			const el = m.renderMessage(m.normalizeMessage({
+				id: 1, message_type: 'outgoing', content_type: 'text', content_attributes: {}, created_at: 0, updated_at: 0,
+				sender: {name: 'Agent', type: 'User'}, attachments: [], reactions: [], ...raw}), {mine: false, ...opts});
+			document.getElementById('messages').append(el);
+			return el;
+		};
+		const hostile = render({content: '<img src=x onerror="window.pwned=1"> javascript:alert(1) see https://example.com/a.'});
+		const files = render({id: 2, content: null, attachments: [
+			{id: 1, file_type: 'image', data_url: '/files/photo.png', thumb_url: '/files/photo-thumb.png', fallback_title: 'photo.png', file_size: 2048, extension: 'png'},
+			{id: 2, file_type: 'file', data_url: '/files/invoice.pdf', thumb_url: '', fallback_title: 'invoice.pdf', file_size: 12345, extension: 'pdf'},
+			{id: 3, file_type: 'file', data_url: 'javascript:alert(1)', thumb_url: '', fallback_title: 'evil', file_size: 1, extension: null},
+		]});
+		const card = render({id: 3, content: 'Pick one', content_type: 'card', content_attributes: {buttons: [
+			{type: 'link', title: 'Docs', url: 'https://example.com/docs'},
+			{type: 'link', title: 'Evil', url: 'javascript:alert(1)'},
+			{type: 'postback', title: 'Buy', value: 'BUY'},
+		], image_url: 'https://example.com/card.png'}}, {answer: () => {}});
+		const links = (el) => [...el.querySelectorAll('a')].map((a) => a.getAttribute('href') + ' ' + a.rel + ' ' + a.target);
+		return {
+			hostileText: hostile.querySelector('.msg-text').textContent,
+			hostileImages: hostile.querySelectorAll('img').length,
+			hostileLinks: links(hostile),
+			pwned: Boolean(window.pwned),
+			image: files.querySelector('.attachment-image img')?.getAttribute('src') ?? '',
+			imageAlt: files.querySelector('.attachment-image img')?.alt ?? '',
+			fileLinks: links(files),
+			fileText: files.querySelector('.attachments').textContent,
+			cardLinks: links(card),
+			cardButtons: [...card.querySelectorAll('button.choice')].map((b) => b.textContent),
+		};
+	})`, chromedp.EvalAwaitPromise)
+	want := map[string]any{
+		"hostileText":   `<img src=x onerror="window.pwned=1"> javascript:alert(1) see https://example.com/a.`,
+		"hostileImages": float64(0),
+		"hostileLinks":  []any{"https://example.com/a noopener noreferrer _blank"},
+		"pwned":         false,
+		"image":         srv.URL + "/files/photo-thumb.png",
+		"imageAlt":      "Image: photo.png",
+		"fileLinks": []any{
+			srv.URL + "/files/photo.png noopener noreferrer _blank",
+			srv.URL + "/files/invoice.pdf noopener noreferrer _blank",
+		},
+		"cardLinks": []any{
+			"https://example.com/card.png noopener noreferrer _blank",
+			"https://example.com/docs noopener noreferrer _blank",
+		},
+		"cardButtons": []any{"Buy"},
+	}
+	for k, w := range want {
+		if g := got[k]; fmt.Sprint(g) != fmt.Sprint(w) {
+			t.Errorf("%s = %v, want %v", k, g, w)
+		}
+	}
+	if text := fmt.Sprint(got["fileText"]); !strings.Contains(text, "invoice.pdf") || !strings.Contains(text, "12 KB") || !strings.Contains(text, "evil") {
+		t.Errorf("the file attachments read %q", text)
+	}
+}
+
+// startConversation starts a conversation on the SDK API with a first
+// message and returns the contact's token.
+func startConversation(t *testing.T, base, name, first string) string {
+	t.Helper()
+	body := fmt.Sprintf(`{"name": %q, "message": {"content": %q, "echo_id": "1"}}`, name, first)
+	var out struct {
+		Payload struct {
+			ContactInbox struct {
+				PubsubToken string `json:"pubsubToken"`
+			} `json:"contactInbox"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal(sdkAPI(t, base, "", "POST", "/api/v1/sdk/conversations", body), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Payload.ContactInbox.PubsubToken
 }

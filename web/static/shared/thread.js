@@ -23,16 +23,20 @@ export class Thread {
     this.list.replaceChildren(this.sentinel);
     // pinned: the reader is at the bottom, and stays there when messages
     // arrive or the thread's box shrinks (the composer grows, the keyboard
-    // of a phone opens). Scrolling up unpins.
+    // of a phone opens). Scrolling up unpins; scrolling near the top loads
+    // older messages.
     this.pinned = true;
-    scroller.addEventListener('scroll', () => { this.pinned = this.atBottom(); }, { passive: true });
+    let lastTop = scroller.scrollTop;
+    scroller.addEventListener('scroll', () => {
+      // Only the reader scrolling up unpins: a scroll event can also come
+      // from a change of layout (the box shrank), which must not.
+      const top = scroller.scrollTop;
+      if (this.atBottom()) this.pinned = true;
+      else if (top < lastTop) this.pinned = false;
+      lastTop = top;
+      this.fill();
+    }, { passive: true });
     new ResizeObserver(() => { if (this.pinned) this.scrollToBottom(); }).observe(scroller);
-    if (loadOlder) {
-      this.observer = new IntersectionObserver((entries) => {
-        if (entries.some((e) => e.isIntersecting)) this.older();
-      }, { root: scroller, rootMargin: '200px 0px 0px 0px' });
-      this.observer.observe(this.sentinel);
-    }
   }
 
   /** clear empties the thread, for another conversation. */
@@ -165,10 +169,13 @@ export class Thread {
     this.fill();
   }
 
-  // fill loads older messages while the top of the thread is in view (a
-  // short page, or a tall window), since no scroll will ask for them.
+  // fill loads older messages while the top of the thread is near (within
+  // 200 pixels): after a scroll, and after each page, since a short page or
+  // a tall window leaves the top in view with no scroll to come.
   fill() {
-    if (!this.complete && this.scroller.scrollTop < 200) requestAnimationFrame(() => this.older());
+    if (!this.complete && !this.loading && this.loadOlder && this.scroller.scrollTop < 200) {
+      requestAnimationFrame(() => this.older());
+    }
   }
 
   /**
