@@ -60,6 +60,19 @@ func TestConversationInTheBrowser(t *testing.T) {
 		contact.WaitText(".msg:not(.mine)", "let me check that for you")
 		// The widget marks it seen; the console shows so.
 		agent.WaitText(".msg.mine .msg-status", "Seen")
+
+		// A private note stays with the agents.
+		agent.Click("[data-mode=note]", "Private note")
+		agent.Type("#content", "VIP customer, be quick")
+		agent.Click("#send", "Send")
+		agent.WaitText("#messages .msg.note", "VIP customer")
+		agent.Click("[data-mode=reply]", "Reply")
+		agent.Type("#content", "Found it.")
+		agent.Click("#send", "Send")
+		contact.WaitText(".msg:not(.mine)", "Found it.")
+		if n := contact.Count(".msg", "VIP customer"); n != 0 {
+			t.Errorf("the widget shows the private note")
+		}
 	}
 
 	step(t, "Typing")

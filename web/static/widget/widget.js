@@ -389,9 +389,11 @@ function setFiles(files) {
 
 // typing tells the agents that the contact is typing, over the WebSocket,
 // at most as often as the server forwards it: typing sooner than that is
-// sent when the interval is over.
-function typing() {
-  if (state.typingSoon || !state.conversation) return;
+// sent when the interval is over. Only the contact's own keys count, not
+// the composer being emptied or refilled by the page.
+function typing(e) {
+  if (e && !e.isTrusted) return;
+  if (state.typingSoon || !state.conversation || !$('text').value.trim()) return;
   const wait = state.lastTyping + TYPING_EVERY - Date.now();
   if (wait > 0) {
     state.typingSoon = setTimeout(() => {
