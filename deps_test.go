@@ -21,7 +21,7 @@ func TestDependencyRule(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
-	adapters := map[string]bool{"sqlite": true, "httpapi": true, "hub": true, "nats": true, "postgres": true, "delivery": true, "blob": true, "media": true, "sdk": true}
+	adapters := map[string]bool{"sqlite": true, "httpapi": true, "hub": true, "nats": true, "postgres": true, "delivery": true, "blob": true, "media": true, "sdk": true, "web": true}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
 		pkg, imports := fields[0], fields[1:]

@@ -159,13 +159,32 @@ func TestAgentConversation(t *testing.T) {
 	})
 
 	t.Run("ReplyToTheAnswer", func(t *testing.T) {
-		srv.Agent(t, tok, 200, Request{Method: "POST", Path: conv("/messages"), Body: map[string]any{
-			"content": "Overnight it is.", "content_attributes": map[string]any{"in_reply_to": answerID}}})
+		sent := decode(t, srv.Agent(t, tok, 200, Request{Method: "POST", Path: conv("/messages"), Body: map[string]any{
+			"content": "Overnight it is.", "content_attributes": map[string]any{"in_reply_to": answerID}}}))
 		f := frameData(t, contact.Expect(t, "message.created"))
 		if num(at(f, "reply", "id")) != answerID || at(f, "reply", "content") != "Overnight" {
 			t.Errorf("reply = %v", f)
 		}
 		agent.Expect(t, "message.created")
+		// The agent API carries the quoted message too (a NovaTalks addition).
+		if num(at(sent, "reply", "id")) != answerID || at(sent, "reply", "content") != "Overnight" ||
+			num(at(sent, "reply", "message_type")) != 0 || at(sent, "reply", "sender", "type") != "contact" {
+			t.Errorf("the agent API's reply = %v", at(sent, "reply"))
+		}
+
+		// A contact's reaction shows in the agent API's listing.
+		id := num(at(sent, "id"))
+		srv.SDK(t, 200, Request{Method: "POST", Path: fmt.Sprintf("%s/%d/reactions", messagesPath, id), Token: c.Token,
+			Body: map[string]any{"reaction": "👍"}})
+		for _, ws := range []*WSClient{contact, agent} {
+			ws.Expect(t, "message.reaction_updated")
+		}
+		listed := decode(t, srv.Agent(t, tok, 200, Request{Method: "GET", Path: conv("/messages?after=%d", id-1)}))
+		m := at(listed, "payload", 0)
+		if num(at(m, "id")) != id || at(m, "reactions", 0, "content") != "👍" || at(m, "reactions", 0, "sender", "type") != "contact" ||
+			num(at(m, "reactions", 0, "created_at")) > 1e10 {
+			t.Errorf("the agent API's reactions = %v", at(m, "reactions"))
+		}
 	})
 
 	t.Run("UpdateLastSeen", func(t *testing.T) {

@@ -49,29 +49,54 @@ func newAppSenderJSON(s *novatalks.Sender) *AppSenderJSON {
 
 // AppMessageJSON is a message of the agent API: Chatwoot's message view
 // (integer message_type, Unix-second times) with NovaTalks' dialog_id,
-// sender_type, sender_id, updated_at and deleted_at added. A deleted message
+// sender_type, sender_id, updated_at, deleted_at, reply and reactions added. A deleted message
 // has content null and content_attributes.deleted true, as Chatwoot marks it.
 type AppMessageJSON struct {
-	ID                int64            `json:"id"`
-	Content           *string          `json:"content"`
-	AccountID         int64            `json:"account_id"`
-	InboxID           int64            `json:"inbox_id"`
-	ConversationID    int64            `json:"conversation_id"`
-	DialogID          string           `json:"dialog_id"`
-	MessageType       int              `json:"message_type"`
-	ContentType       string           `json:"content_type"`
-	Status            string           `json:"status"`
-	ContentAttributes map[string]any   `json:"content_attributes"`
-	CreatedAt         int64            `json:"created_at"`
-	UpdatedAt         int64            `json:"updated_at"`
-	Private           bool             `json:"private"`
-	SourceID          *string          `json:"source_id"`
-	EchoID            *string          `json:"echo_id,omitempty"`
-	SenderType        *string          `json:"sender_type"`
-	SenderID          *int64           `json:"sender_id"`
-	Sender            *AppSenderJSON   `json:"sender,omitempty"`
-	Attachments       []AttachmentJSON `json:"attachments,omitempty"`
-	DeletedAt         *int64           `json:"deleted_at"`
+	ID                int64             `json:"id"`
+	Content           *string           `json:"content"`
+	AccountID         int64             `json:"account_id"`
+	InboxID           int64             `json:"inbox_id"`
+	ConversationID    int64             `json:"conversation_id"`
+	DialogID          string            `json:"dialog_id"`
+	MessageType       int               `json:"message_type"`
+	ContentType       string            `json:"content_type"`
+	Status            string            `json:"status"`
+	ContentAttributes map[string]any    `json:"content_attributes"`
+	CreatedAt         int64             `json:"created_at"`
+	UpdatedAt         int64             `json:"updated_at"`
+	Private           bool              `json:"private"`
+	SourceID          *string           `json:"source_id"`
+	EchoID            *string           `json:"echo_id,omitempty"`
+	SenderType        *string           `json:"sender_type"`
+	SenderID          *int64            `json:"sender_id"`
+	Sender            *AppSenderJSON    `json:"sender,omitempty"`
+	Attachments       []AttachmentJSON  `json:"attachments,omitempty"`
+	DeletedAt         *int64            `json:"deleted_at"`
+	Reply             *AppReplyJSON     `json:"reply"`
+	Reactions         []AppReactionJSON `json:"reactions"`
+}
+
+// AppReplyJSON summarizes the message a message answers, in the agent API's
+// form. It is a NovaTalks addition: Chatwoot gives only
+// content_attributes.in_reply_to, which leaves a client without the quoted
+// message when it is not on the page it loaded.
+type AppReplyJSON struct {
+	ID          int64            `json:"id"`
+	Content     *string          `json:"content"`
+	MessageType int              `json:"message_type"`
+	ContentType string           `json:"content_type"`
+	Sender      *AppSenderJSON   `json:"sender"`
+	Attachments []AttachmentJSON `json:"attachments"`
+	CreatedAt   int64            `json:"created_at"`
+}
+
+// AppReactionJSON is a contact's reaction to a message, in the agent API's
+// form (a NovaTalks addition: Chatwoot has no reactions).
+type AppReactionJSON struct {
+	ID        int64          `json:"id"`
+	Content   string         `json:"content"`
+	CreatedAt int64          `json:"created_at"`
+	Sender    *AppSenderJSON `json:"sender"`
 }
 
 func newAppMessageJSON(m *novatalks.Message) AppMessageJSON {
@@ -81,6 +106,14 @@ func newAppMessageJSON(m *novatalks.Message) AppMessageJSON {
 		Status: m.Status, ContentAttributes: orEmptyMap(m.ContentAttributes), CreatedAt: seconds(m.CreatedAt),
 		UpdatedAt: seconds(m.UpdatedAt), Private: m.Private, SourceID: m.SourceID, EchoID: m.EchoID,
 		SenderID: m.SenderID, Sender: newAppSenderJSON(m.Sender), Attachments: newAttachmentsJSON(m.Attachments),
+		Reactions: mapAll(m.Reactions, func(r *novatalks.Reaction) AppReactionJSON {
+			return AppReactionJSON{ID: r.ID, Content: r.Content, CreatedAt: seconds(r.CreatedAt), Sender: newAppSenderJSON(r.Sender)}
+		}),
+	}
+	if q := m.Reply; q != nil {
+		out.Reply = &AppReplyJSON{ID: q.ID, Content: q.Content, MessageType: messageTypeNumbers[q.MessageType],
+			ContentType: q.ContentType, Sender: newAppSenderJSON(q.Sender), Attachments: newAttachmentsJSON(q.Attachments),
+			CreatedAt: seconds(q.CreatedAt)}
 	}
 	if m.SenderType != "" {
 		t := m.SenderType

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/novatalks/novatalks/sdk"
@@ -153,7 +154,7 @@ func TestSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st.AccountID != 1 || st.Inbox.Channel != "Sdk" || len(st.Inbox.Identifier) != 22 || st.WebSocket.Path != "/ws" ||
-		st.WebSocket.URL != "ws://novatalks.test/ws" || st.Limits.MaxContentLength != 10000 || st.Limits.MessagesMaxPageSize != 100 {
+		st.WebSocket.URL != "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws" || st.Limits.MaxContentLength != 10000 || st.Limits.MessagesMaxPageSize != 100 {
 		t.Errorf("settings = %+v", st)
 	}
 	if !slices.Contains(st.Reactions, "👍") || len(st.Reactions) != 72 || !slices.Equal(st.MessageStatuses, []string{"sent", "delivered", "seen", "failed"}) {

@@ -152,7 +152,7 @@ func TestChat(t *testing.T) {
 		os.WriteFile(path, []byte("paid"), 0o600)
 		s.say(t, "/file "+path+" my receipt")
 		s.waitFor(t, "you: my receipt")
-		s.waitFor(t, "    file: http://novatalks.test/files/")
+		s.waitFor(t, "    file: "+srv.URL+"/files/")
 		s.waitFor(t, "/receipt.txt")
 		s.say(t, "/file /no/such/file")
 		s.waitFor(t, "! open /no/such/file")

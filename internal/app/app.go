@@ -1,7 +1,7 @@
 // Package app assembles a novatalks server from its pieces: the store, the
 // file store, the domain service, the HTTP server, the WebSocket gateway, the
-// delivery engine (pushes, webhooks, agent bots) and the background loops
-// that reopen snoozed conversations and sweep files. It is the wiring of cmd/novatalks, kept
+// browser pages, the delivery engine (pushes, webhooks, agent bots) and the
+// background loops that reopen snoozed conversations and sweep files. It is the wiring of cmd/novatalks, kept
 // in its own package so that end-to-end tests run exactly the server the
 // binary runs.
 package app
@@ -25,6 +25,7 @@ import (
 	"github.com/novatalks/novatalks/media"
 	"github.com/novatalks/novatalks/nats"
 	"github.com/novatalks/novatalks/sqlite"
+	"github.com/novatalks/novatalks/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -199,6 +200,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("start websocket gateway: %w", err)
 	}
 	server.Handle("GET /ws", gateway)
+	web.New().Mount(server) // the agent console at /app, the demo widget at /widget
 	dcfg := cfg.Delivery
 	dcfg.Store, dcfg.Logger, dcfg.Registerer, dcfg.DenyPrivate = db, cfg.Logger, registry, cfg.DenyPrivateWebhooks
 	engine := delivery.New(dcfg)

@@ -21,13 +21,6 @@ import (
 // ("127.0.0.1:0" for any port). It waits a little for addr when a server that
 // just stopped still holds it. Stop the pair with hs.Close, then a.Close.
 func StartApp(dir, addr string, tweak func(*app.Config)) (a *app.App, hs *httptest.Server, err error) {
-	cfg := app.Config{DataDir: dir, PublicURL: "http://novatalks.test"}
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	if a, err = app.New(context.Background(), cfg); err != nil {
-		return nil, nil, err
-	}
 	var ln net.Listener
 	for try := 0; ; try++ {
 		if ln, err = net.Listen("tcp", addr); err == nil || try == 50 {
@@ -36,7 +29,16 @@ func StartApp(dir, addr string, tweak func(*app.Config)) (a *app.App, hs *httpte
 		time.Sleep(10 * time.Millisecond)
 	}
 	if err != nil {
-		a.Close()
+		return nil, nil, err
+	}
+	// The public URL is the address clients really use, as in a deployment:
+	// attachment URLs then load in a browser under the pages' policy.
+	cfg := app.Config{DataDir: dir, PublicURL: "http://" + ln.Addr().String()}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	if a, err = app.New(context.Background(), cfg); err != nil {
+		ln.Close()
 		return nil, nil, err
 	}
 	hs = httptest.NewUnstartedServer(a.Handler())
