@@ -183,14 +183,24 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx) error) error {
 	if s.Renderer == nil {
 		return s.Store.Update(ctx, fn)
 	}
+	return s.commitWithDeliveries(ctx, func(tx Tx) ([]Event, error) {
+		rec := &recordingTx{Tx: tx}
+		err := fn(rec)
+		return rec.events, err
+	})
+}
+
+// commitWithDeliveries runs fn in a transaction, writes the deliveries of the
+// events it returns in the same transaction, and wakes the delivery engine
+// (DeliveriesWritten) once a transaction that wrote any has committed.
+func (s *Service) commitWithDeliveries(ctx context.Context, fn func(tx Tx) ([]Event, error)) error {
 	var wrote int
 	err := s.Store.Update(ctx, func(tx Tx) error {
-		rec := &recordingTx{Tx: tx}
-		if err := fn(rec); err != nil {
+		events, err := fn(tx)
+		if err != nil {
 			return err
 		}
-		var err error
-		wrote, err = s.enqueue(ctx, tx, rec.events)
+		wrote, err = s.enqueue(ctx, tx, events)
 		return err
 	})
 	s.notifyDeliveries(err, wrote)
@@ -421,12 +431,5 @@ func (s *Service) enqueueTyping(ctx context.Context, e Event) error {
 	if err != nil || !t.wants(webhookEvent(&e)) {
 		return err
 	}
-	var wrote int
-	err = s.Store.Update(ctx, func(tx Tx) error {
-		var err error
-		wrote, err = s.enqueue(ctx, tx, []Event{e})
-		return err
-	})
-	s.notifyDeliveries(err, wrote)
-	return err
+	return s.commitWithDeliveries(ctx, func(Tx) ([]Event, error) { return []Event{e}, nil })
 }

@@ -161,7 +161,3 @@ func TestPrivateAddressRefusal(t *testing.T) {
 		t.Errorf("the private receiver got %d requests", n)
 	}
 }
-
-func contains(s, sub string) bool {
-	return len(sub) == 0 || len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub))
-}
