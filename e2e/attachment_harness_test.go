@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/textproto"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,9 +22,6 @@ import (
 
 	"github.com/novatalks/novatalks"
 )
-
-// publicURL is the --public-url of test servers; attachment URLs start with it.
-const publicURL = "http://novatalks.test"
 
 // Upload is one file part of a multipart request.
 type Upload struct {
@@ -77,15 +75,16 @@ func (s *Server) SendFiles(tb testing.TB, c Contact, content, echoID string, fil
 	return resp
 }
 
-// Fetch GETs an absolute URL the server handed out (an attachment's), on
-// this test server.
-func (s *Server) Fetch(tb testing.TB, url string, header map[string]string) *Response {
+// Fetch GETs the path of an absolute URL the server handed out (an
+// attachment's) on this test server, whichever server instance, and so
+// address, made the URL.
+func (s *Server) Fetch(tb testing.TB, rawURL string, header map[string]string) *Response {
 	tb.Helper()
-	path, ok := strings.CutPrefix(url, publicURL)
-	if !ok {
-		tb.Fatalf("URL %q is not under the public URL %s", url, publicURL)
+	u, err := url.Parse(rawURL)
+	if err != nil || !u.IsAbs() || !strings.HasPrefix(u.Path, novatalks.FilesPath) {
+		tb.Fatalf("%q is not an absolute file URL", rawURL)
 	}
-	return s.Do(tb, Request{Method: "GET", Path: path, Header: header})
+	return s.Do(tb, Request{Method: "GET", Path: u.EscapedPath(), Header: header})
 }
 
 // FilesDir is the folder of the server's local file store.
@@ -118,7 +117,7 @@ func storedKeys(tb testing.TB, dir string) []string {
 
 // urlKey returns the blob key of an attachment URL.
 func urlKey(url string) string {
-	rest := strings.TrimPrefix(url, publicURL+novatalks.FilesPath)
+	_, rest, _ := strings.Cut(url, novatalks.FilesPath)
 	key, _, _ := strings.Cut(rest, "/")
 	return key
 }

@@ -111,7 +111,7 @@ func TestAttachmentUpload(t *testing.T) {
 				t.Errorf("attachment = %v", a)
 			}
 			dataURL := a["data_url"].(string)
-			if !strings.HasPrefix(dataURL, publicURL+"/files/") || !strings.HasSuffix(dataURL, "/"+tc.file.Name) ||
+			if !strings.HasPrefix(dataURL, srv.URL+"/files/") || !strings.HasSuffix(dataURL, "/"+tc.file.Name) ||
 				len(urlKey(dataURL)) < novatalks.TokenLength {
 				t.Errorf("data_url = %s", dataURL)
 			}

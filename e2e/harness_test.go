@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -21,15 +20,16 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/internal/app"
+	"github.com/novatalks/novatalks/internal/apptest"
 )
 
-// Server is a running novatalks server for one test.
+// Server is a running novatalks server for one test: internal/apptest's
+// server, plus a log of every event it publishes.
 type Server struct {
-	URL      string
-	App      *app.App
-	Events   *EventLog
-	stop     func()
-	stopOnce sync.Once
+	URL    string
+	App    *app.App
+	Events *EventLog
+	test   *apptest.Server
 }
 
 // MustStartServer starts the server on a fresh SQLite file in a temp dir and
@@ -40,31 +40,20 @@ func MustStartServer(tb testing.TB) *Server {
 }
 
 // MustStartServerWith is MustStartServer with a configuration tweak (short
-// keepalive intervals, small queues).
+// keepalive intervals, small queues, a shared data folder).
 func MustStartServerWith(tb testing.TB, tweak func(*app.Config)) *Server {
 	tb.Helper()
 	events := &EventLog{}
-	cfg := app.Config{DataDir: tb.TempDir(), PublicURL: "http://novatalks.test", Publisher: events}
-	tweak(&cfg)
-	a, err := app.New(context.Background(), cfg)
-	if err != nil {
-		tb.Fatalf("start app: %v", err)
-	}
-	hs := httptest.NewServer(a.Handler())
-	srv := &Server{URL: hs.URL, App: a, Events: events}
-	srv.stop = func() {
-		hs.Close()
-		if err := a.Close(); err != nil {
-			tb.Errorf("close app: %v", err)
-		}
-	}
-	tb.Cleanup(srv.Stop)
-	return srv
+	s := apptest.Start(tb, func(cfg *app.Config) {
+		cfg.Publisher = events
+		tweak(cfg)
+	})
+	return &Server{URL: s.URL, App: s.App(), Events: events, test: s}
 }
 
 // Stop shuts the server down as the binary does (HTTP first, then the
 // gateway and the database). It is safe to call more than once.
-func (s *Server) Stop() { s.stopOnce.Do(s.stop) }
+func (s *Server) Stop() { s.test.Stop() }
 
 // EventLog records every published event.
 type EventLog struct {

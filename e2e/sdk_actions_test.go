@@ -256,7 +256,7 @@ func TestSettings(t *testing.T) {
 	var got novatalksSettings
 	srv.SDK(t, 200, Request{Method: "GET", Path: "/api/v1/sdk/settings"}).JSON(t, &got)
 	if got.Inbox.ID != 1 || got.Inbox.Channel != "Sdk" || len(got.Reactions) != len(novatalks.Reactions) ||
-		got.Limits.MaxContentLength != 10000 || got.Limits.MaxAttachments != 10 || got.WebSocket.URL != "ws://novatalks.test/ws" {
+		got.Limits.MaxContentLength != 10000 || got.Limits.MaxAttachments != 10 || got.WebSocket.URL != "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws" {
 		t.Errorf("settings = %+v", got)
 	}
 	ident := srv.App.Bootstrap.Inbox.Identifier

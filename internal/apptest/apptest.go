@@ -76,7 +76,9 @@ func Start(tb testing.TB, tweak func(*app.Config)) *Server {
 		tb.Fatal(err)
 	}
 	s.app, s.hs, s.URL, s.Addr = a, hs, hs.URL, hs.Listener.Addr().String()
-	s.Admin, s.AdminToken = novatalks.UserActor(a.Bootstrap.Admin), a.Bootstrap.AdminToken
+	if a.Bootstrap.Created { // a tweak may point at a folder that is set up already
+		s.Admin, s.AdminToken = novatalks.UserActor(a.Bootstrap.Admin), a.Bootstrap.AdminToken
+	}
 	tb.Cleanup(s.Stop)
 	return s
 }
