@@ -333,11 +333,12 @@ func (g *Gateway) onMessage(conn *websocket.Conn, mt websocket.MessageType, data
 	case "typing":
 		g.typing(c, in.Data)
 	default:
-		g.sendError(c, "unknown event "+strconvQuote(in.Event))
+		g.sendError(c, "unknown event "+quoteJSON(in.Event))
 	}
 }
 
-func strconvQuote(s string) string {
+// quoteJSON returns s as a JSON string literal, for error frames.
+func quoteJSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
