@@ -26,14 +26,15 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
-	"time"
 
 	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/internal/sqlstore"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -51,7 +52,7 @@ const MaxBatch = 256
 
 // DB is a novatalks.Store on one SQLite file. It is safe for concurrent use.
 type DB struct {
-	reader
+	sqlstore.Reader
 	path      string
 	readDB    *sql.DB
 	writeDB   *sql.DB
@@ -117,7 +118,7 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	readDB.SetMaxIdleConns(readConns)
 	reads := newPreparedDB(readDB)
 	db := &DB{
-		reader: reader{q: reads}, path: path, readDB: readDB, writeDB: writeDB,
+		Reader: sqlstore.NewReader(reads, &dialect), path: path, readDB: readDB, writeDB: writeDB,
 		reads: reads, writes: newPreparedDB(writeDB),
 		publisher: publisher, logger: logger,
 		requests: make(chan *request, MaxBatch), done: make(chan struct{}),
@@ -227,12 +228,12 @@ func (db *DB) commit(batch []*request) {
 			fail(fmt.Errorf("savepoint: %w", err))
 			return
 		}
-		t := &tx{reader: reader{q: uncancelable{preparedTx{sqlTx, db.writes}}}}
+		t := sqlstore.NewTx(uncancelable{preparedTx{sqlTx, db.writes}}, &dialect)
 		r.err = run(r.fn, t, db.logger)
 		if r.err != nil {
 			_, err = sqlTx.ExecContext(ctx, "ROLLBACK TO request")
 		} else {
-			r.events = t.events
+			r.events = t.Events()
 		}
 		if err == nil {
 			_, err = sqlTx.ExecContext(ctx, "RELEASE request")
@@ -258,7 +259,7 @@ func (db *DB) commit(batch []*request) {
 
 // run calls fn, turning a panic into an internal error so that one bad request
 // cannot take the writer down.
-func run(fn func(novatalks.Tx) error, t *tx, logger *slog.Logger) (err error) {
+func run(fn func(novatalks.Tx) error, t *sqlstore.Tx, logger *slog.Logger) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			logger.Error("panic in transaction", "panic", p, "stack", string(debug.Stack()))
@@ -268,17 +269,10 @@ func run(fn func(novatalks.Tx) error, t *tx, logger *slog.Logger) (err error) {
 	return fn(t)
 }
 
-// querier is what reads and writes run on: the read pool or the write transaction.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // uncancelable runs statements of the shared write transaction without the
 // caller's cancellation: interrupting SQLite mid-statement would roll back the
 // whole batch, not only the caller's part of it.
-type uncancelable struct{ q querier }
+type uncancelable struct{ q sqlstore.Querier }
 
 func (u uncancelable) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return u.q.ExecContext(context.WithoutCancel(ctx), query, args...)
@@ -290,27 +284,9 @@ func (u uncancelable) QueryRowContext(ctx context.Context, query string, args ..
 	return u.q.QueryRowContext(context.WithoutCancel(ctx), query, args...)
 }
 
-// reader implements novatalks.Reader on a querier.
-type reader struct{ q querier }
-
-// tx implements novatalks.Tx inside the writer's transaction.
-type tx struct {
-	reader
-	events []novatalks.Event
-}
-
-var _ novatalks.Tx = (*tx)(nil)
-
-// Emit implements novatalks.Tx.
-func (t *tx) Emit(e novatalks.Event) { t.events = append(t.events, e) }
-
-// notFound converts sql.ErrNoRows to an ENOTFOUND error.
-func notFound(err error, what string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return novatalks.Errorf(novatalks.ENOTFOUND, "%s not found", what)
-	}
-	return err
-}
+// dialect is how SQLite differs for the shared queries: one writer, so no
+// row locks.
+var dialect = sqlstore.Dialect{IsUniqueViolation: isUniqueViolation, Like: "LIKE"}
 
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
 func isUniqueViolation(err error) bool {
@@ -318,23 +294,10 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
-// ms and the helpers below convert between domain times and the INTEGER Unix
-// milliseconds the schema stores.
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
-
-func msPtr(t *time.Time) any {
-	if t == nil {
-		return nil
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
 	}
-	return t.UnixMilli()
-}
-
-func fromNullMS(v sql.NullInt64) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromMS(v.Int64)
-	return &t
+	return sub
 }

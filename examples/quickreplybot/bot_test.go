@@ -151,17 +151,28 @@ func (c *contact) waitQuestion(t *testing.T, after *sdk.Message) *sdk.Message {
 }
 
 // picks answers the quick reply q with value through the SDK API and
-// returns the incoming message the server adds for the answer.
+// returns the incoming message the server adds for the answer. The bot may
+// already have answered it, so the answer is looked for after q, not taken
+// as the latest message.
 func (c *contact) picks(t *testing.T, q *sdk.Message, value string) *sdk.Message {
 	t.Helper()
 	if err := c.Answer(context.Background(), q.ID, value); err != nil {
 		t.Fatal(err)
 	}
-	answer := c.latest(t)
-	if answer.SubmittedValue() != value {
-		t.Fatalf("the answer = %+v", answer)
+	msgs, err := c.Messages(context.Background(), sdk.MessageQuery{After: q.ID})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return answer
+	for _, m := range msgs {
+		if m.SubmittedValue() != "" {
+			if m.SubmittedValue() != value {
+				t.Fatalf("the answer = %+v", m)
+			}
+			return m
+		}
+	}
+	t.Fatalf("no answer after the question %d: %+v", q.ID, msgs)
+	return nil
 }
 
 // wantStatus fails unless the contact's conversation has status want, as

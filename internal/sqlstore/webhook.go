@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -23,52 +23,45 @@ func scanWebhook(sc scanner) (*novatalks.Webhook, error) {
 }
 
 // FindWebhookByID implements novatalks.Reader.
-func (r reader) FindWebhookByID(ctx context.Context, accountID, id int64) (*novatalks.Webhook, error) {
+func (r Reader) FindWebhookByID(ctx context.Context, accountID, id int64) (*novatalks.Webhook, error) {
 	return queryOne(ctx, r.q, scanWebhook, "webhook",
 		`SELECT `+webhookColumns+` FROM webhooks WHERE account_id = ? AND id = ?`, accountID, id)
 }
 
 // FindWebhooks implements novatalks.Reader.
-func (r reader) FindWebhooks(ctx context.Context, accountID int64) ([]*novatalks.Webhook, error) {
+func (r Reader) FindWebhooks(ctx context.Context, accountID int64) ([]*novatalks.Webhook, error) {
 	return queryAll(ctx, r.q, scanWebhook, `SELECT `+webhookColumns+` FROM webhooks WHERE account_id = ? ORDER BY id`, accountID)
 }
 
 // CreateWebhook implements novatalks.Tx.
-func (t *tx) CreateWebhook(ctx context.Context, w *novatalks.Webhook) error {
+func (t *Tx) CreateWebhook(ctx context.Context, w *novatalks.Webhook) error {
 	subs, err := json.Marshal(w.Subscriptions)
 	if err != nil {
 		return err
 	}
-	res, err := t.q.ExecContext(ctx, `INSERT INTO webhooks (account_id, name, url, subscriptions, secret, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, w.AccountID, w.Name, w.URL, string(subs), w.Secret, ms(w.CreatedAt), ms(w.UpdatedAt))
-	if err = webhookConflict(err); err != nil {
-		return err
-	}
-	w.ID, err = res.LastInsertId()
-	return err
+	err = t.q.QueryRowContext(ctx, `INSERT INTO webhooks (account_id, name, url, subscriptions, secret, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, w.AccountID, w.Name, w.URL, string(subs), w.Secret, ms(w.CreatedAt), ms(w.UpdatedAt)).Scan(&w.ID)
+	return t.webhookConflict(err)
 }
 
 // UpdateWebhook implements novatalks.Tx.
-func (t *tx) UpdateWebhook(ctx context.Context, w *novatalks.Webhook) error {
+func (t *Tx) UpdateWebhook(ctx context.Context, w *novatalks.Webhook) error {
 	subs, err := json.Marshal(w.Subscriptions)
 	if err != nil {
 		return err
 	}
 	res, err := t.q.ExecContext(ctx, `UPDATE webhooks SET name = ?, url = ?, subscriptions = ?, updated_at = ?
 		WHERE account_id = ? AND id = ?`, w.Name, w.URL, string(subs), ms(w.UpdatedAt), w.AccountID, w.ID)
-	return affected(res, webhookConflict(err), "webhook")
+	return affected(res, t.webhookConflict(err), "webhook")
 }
 
 // DeleteWebhook implements novatalks.Tx.
-func (t *tx) DeleteWebhook(ctx context.Context, accountID, id int64) error {
+func (t *Tx) DeleteWebhook(ctx context.Context, accountID, id int64) error {
 	res, err := t.q.ExecContext(ctx, `DELETE FROM webhooks WHERE account_id = ? AND id = ?`, accountID, id)
 	return affected(res, err, "webhook")
 }
 
 // webhookConflict turns a unique violation (the account's URL) into ECONFLICT.
-func webhookConflict(err error) error {
-	if isUniqueViolation(err) {
-		return novatalks.Errorf(novatalks.ECONFLICT, "the account already has a webhook with that URL")
-	}
-	return err
+func (r Reader) webhookConflict(err error) error {
+	return r.conflict(err, "the account already has a webhook with that URL")
 }

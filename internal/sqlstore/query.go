@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -12,7 +12,7 @@ type scanner interface {
 }
 
 // queryAll runs query and scans every row with scan.
-func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, q Querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -30,7 +30,7 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 }
 
 // queryOne runs query and scans its first row; no row is ENOTFOUND naming what.
-func queryOne[T any](ctx context.Context, q querier, scan func(scanner) (T, error), what, query string, args ...any) (T, error) {
+func queryOne[T any](ctx context.Context, q Querier, scan func(scanner) (T, error), what, query string, args ...any) (T, error) {
 	list, err := queryAll(ctx, q, scan, query+` LIMIT 1`, args...)
 	if err == nil && len(list) == 0 {
 		err = novatalks.Errorf(novatalks.ENOTFOUND, "%s not found", what)
@@ -45,7 +45,7 @@ func queryOne[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 // byID runs query, whose WHERE ends with "id IN (", with the lead arguments
 // and then ids, and returns the scanned rows by the ID that key gives. No IDs
 // run no query.
-func byID[T any](ctx context.Context, q querier, scan func(scanner) (T, error), key func(T) int64, query string, lead []any, ids []int64) (map[int64]T, error) {
+func byID[T any](ctx context.Context, q Querier, scan func(scanner) (T, error), key func(T) int64, query string, lead []any, ids []int64) (map[int64]T, error) {
 	out := map[int64]T{}
 	if len(ids) == 0 {
 		return out, nil

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func scanConversation(sc scanner) (*novatalks.Conversation, error) {
 }
 
 // FindConversationByID implements novatalks.Reader.
-func (r reader) FindConversationByID(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
+func (r Reader) FindConversationByID(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
 	c, err := queryOne(ctx, r.q, scanConversation, "conversation",
 		`SELECT `+conversationColumns+` FROM conversations WHERE account_id = ? AND id = ?`, accountID, id)
 	if err != nil {
@@ -42,8 +42,8 @@ func (r reader) FindConversationByID(ctx context.Context, accountID, id int64) (
 }
 
 // FindConversations implements novatalks.Reader.
-func (r reader) FindConversations(ctx context.Context, f novatalks.ConversationFilter) ([]*novatalks.Conversation, error) {
-	where, args := conversationWhere(f, true)
+func (r Reader) FindConversations(ctx context.Context, f novatalks.ConversationFilter) ([]*novatalks.Conversation, error) {
+	where, args := r.conversationWhere(f, true)
 	list, err := queryAll(ctx, r.q, scanConversation, `SELECT `+conversationColumns+` FROM conversations WHERE `+where+`
 		ORDER BY last_activity_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limitOrAll(f.Limit), f.Offset)...)
 	if err != nil {
@@ -53,19 +53,19 @@ func (r reader) FindConversations(ctx context.Context, f novatalks.ConversationF
 }
 
 // CountConversations implements novatalks.Reader.
-func (r reader) CountConversations(ctx context.Context, f novatalks.ConversationFilter, userID int64) (novatalks.ConversationCounts, error) {
+func (r Reader) CountConversations(ctx context.Context, f novatalks.ConversationFilter, userID int64) (novatalks.ConversationCounts, error) {
 	var n novatalks.ConversationCounts
 	f.ID = 0
-	where, args := conversationWhere(f, false)
-	err := r.q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(assignee_id = ?), 0),
-		COALESCE(SUM(assignee_id IS NOT NULL), 0), COALESCE(SUM(assignee_id IS NULL), 0)
+	where, args := r.conversationWhere(f, false)
+	err := r.q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN assignee_id = ? THEN 1 ELSE 0 END), 0),
+		COUNT(assignee_id), COUNT(*) - COUNT(assignee_id)
 		FROM conversations WHERE `+where, append([]any{userID}, args...)...).Scan(&n.All, &n.Mine, &n.Assigned, &n.Unassigned)
 	return n, err
 }
 
 // conversationWhere is the WHERE clause of a filter, with or without its
 // assignee type.
-func conversationWhere(f novatalks.ConversationFilter, withAssignee bool) (string, []any) {
+func (r Reader) conversationWhere(f novatalks.ConversationFilter, withAssignee bool) (string, []any) {
 	where := []string{`account_id = ?`}
 	args := []any{f.AccountID}
 	if f.ID != 0 {
@@ -80,8 +80,8 @@ func conversationWhere(f novatalks.ConversationFilter, withAssignee bool) (strin
 	if f.Query != "" {
 		like := "%" + escapeLike(f.Query) + "%"
 		where = append(where, `(EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = conversations.contact_id
-			AND (ct.name LIKE ? ESCAPE '\' OR ct.email LIKE ? ESCAPE '\' OR ct.phone_number LIKE ? ESCAPE '\'))
-			OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id AND m.content LIKE ? ESCAPE '\'))`)
+			AND (ct.name `+r.d.Like+` ? ESCAPE '\' OR ct.email `+r.d.Like+` ? ESCAPE '\' OR ct.phone_number `+r.d.Like+` ? ESCAPE '\'))
+			OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id AND m.content `+r.d.Like+` ? ESCAPE '\'))`)
 		args = append(args, like, like, like, like)
 	}
 	if withAssignee {
@@ -105,7 +105,7 @@ func escapeLike(s string) string {
 // hydrateConversations fills Inbox, Contact and Assignee of conversations of
 // one account (and with activity also LastMessage and UnreadCount) with a
 // fixed number of queries, whatever the number of conversations.
-func (r reader) hydrateConversations(ctx context.Context, accountID int64, convs []*novatalks.Conversation, activity bool) error {
+func (r Reader) hydrateConversations(ctx context.Context, accountID int64, convs []*novatalks.Conversation, activity bool) error {
 	if len(convs) == 0 {
 		return nil
 	}
@@ -150,7 +150,7 @@ func (r reader) hydrateConversations(ctx context.Context, accountID int64, convs
 }
 
 // hydrateActivity fills LastMessage and UnreadCount of conversations.
-func (r reader) hydrateActivity(ctx context.Context, convs []*novatalks.Conversation, ids []int64) error {
+func (r Reader) hydrateActivity(ctx context.Context, convs []*novatalks.Conversation, ids []int64) error {
 	in, args := placeholders(ids)
 	last, err := r.queryMessages(ctx, `SELECT `+messageColumns+` FROM messages WHERE id IN
 		(SELECT MAX(id) FROM messages WHERE conversation_id IN (`+in+`) GROUP BY conversation_id)`, args...)
@@ -197,7 +197,7 @@ func compact(ids []int64) []int64 {
 }
 
 // FindDueSnoozed implements novatalks.Reader.
-func (r reader) FindDueSnoozed(ctx context.Context, at time.Time, limit int) ([]novatalks.ConversationRef, error) {
+func (r Reader) FindDueSnoozed(ctx context.Context, at time.Time, limit int) ([]novatalks.ConversationRef, error) {
 	return queryAll(ctx, r.q, func(sc scanner) (novatalks.ConversationRef, error) {
 		var ref novatalks.ConversationRef
 		return ref, sc.Scan(&ref.AccountID, &ref.ID)
@@ -205,36 +205,32 @@ func (r reader) FindDueSnoozed(ctx context.Context, at time.Time, limit int) ([]
 		AND snoozed_until <= ? ORDER BY snoozed_until, id LIMIT ?`, ms(at), limitOrAll(limit))
 }
 
-// LockConversation implements novatalks.Tx. SQLite has one writer, so the
-// transaction already holds everything; this is a plain read of the row,
-// without the hydration of FindConversationByID (it is on every write path).
-func (t *tx) LockConversation(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
+// LockConversation implements novatalks.Tx. It reads the row without the
+// hydration of FindConversationByID (it is on every write path) and locks it
+// (Dialect.LockRows); on SQLite, which has one writer, the transaction
+// already holds everything.
+func (t *Tx) LockConversation(ctx context.Context, accountID, id int64) (*novatalks.Conversation, error) {
 	return queryOne(ctx, t.q, scanConversation, "conversation",
-		`SELECT `+conversationColumns+` FROM conversations WHERE account_id = ? AND id = ?`, accountID, id)
+		`SELECT `+conversationColumns+` FROM conversations WHERE account_id = ? AND id = ?`+t.d.LockRows, accountID, id)
 }
 
 // CreateConversation implements novatalks.Tx.
-func (t *tx) CreateConversation(ctx context.Context, c *novatalks.Conversation) error {
+func (t *Tx) CreateConversation(ctx context.Context, c *novatalks.Conversation) error {
 	custom, additional, err := attrsText(c.CustomAttributes, c.AdditionalAttributes)
 	if err != nil {
 		return err
 	}
-	res, err := t.q.ExecContext(ctx, `INSERT INTO conversations (account_id, inbox_id, contact_id, contact_inbox_id,
+	return t.q.QueryRowContext(ctx, `INSERT INTO conversations (account_id, inbox_id, contact_id, contact_inbox_id,
 		status, substatus, priority, subpriority, assignee_id, team_id, dialog_id, additional_attributes, custom_attributes,
 		snoozed_until, agent_last_seen_at, contact_last_seen_at, last_activity_at, last_stamp, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.AccountID, c.InboxID, c.ContactID, c.ContactInboxID, c.Status, c.Substatus, c.Priority, c.Subpriority,
 		c.AssigneeID, c.TeamID, c.DialogID, additional, custom, msPtr(c.SnoozedUntil), msPtr(c.AgentLastSeenAt),
-		msPtr(c.ContactLastSeenAt), ms(c.LastActivityAt), ms(c.LastStamp), ms(c.CreatedAt), ms(c.UpdatedAt))
-	if err != nil {
-		return err
-	}
-	c.ID, err = res.LastInsertId()
-	return err
+		msPtr(c.ContactLastSeenAt), ms(c.LastActivityAt), ms(c.LastStamp), ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
 }
 
 // UpdateConversation implements novatalks.Tx.
-func (t *tx) UpdateConversation(ctx context.Context, c *novatalks.Conversation) error {
+func (t *Tx) UpdateConversation(ctx context.Context, c *novatalks.Conversation) error {
 	custom, additional, err := attrsText(c.CustomAttributes, c.AdditionalAttributes)
 	if err != nil {
 		return err

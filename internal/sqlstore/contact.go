@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -26,12 +26,12 @@ func scanContact(sc scanner) (*novatalks.Contact, error) {
 }
 
 // FindContactByID implements novatalks.Reader.
-func (r reader) FindContactByID(ctx context.Context, accountID, id int64) (*novatalks.Contact, error) {
+func (r Reader) FindContactByID(ctx context.Context, accountID, id int64) (*novatalks.Contact, error) {
 	return queryOne(ctx, r.q, scanContact, "contact", `SELECT `+contactColumns+` FROM contacts WHERE account_id = ? AND id = ?`, accountID, id)
 }
 
 // FindContacts implements novatalks.Reader.
-func (r reader) FindContacts(ctx context.Context, f novatalks.ContactFilter) ([]*novatalks.Contact, int, error) {
+func (r Reader) FindContacts(ctx context.Context, f novatalks.ContactFilter) ([]*novatalks.Contact, int, error) {
 	var total int
 	if err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts WHERE account_id = ?`, f.AccountID).Scan(&total); err != nil {
 		return nil, 0, err
@@ -42,7 +42,7 @@ func (r reader) FindContacts(ctx context.Context, f novatalks.ContactFilter) ([]
 }
 
 // UpdateContact implements novatalks.Tx.
-func (t *tx) UpdateContact(ctx context.Context, c *novatalks.Contact) error {
+func (t *Tx) UpdateContact(ctx context.Context, c *novatalks.Contact) error {
 	custom, additional, err := attrsText(c.CustomAttributes, c.AdditionalAttributes)
 	if err != nil {
 		return err
@@ -54,23 +54,18 @@ func (t *tx) UpdateContact(ctx context.Context, c *novatalks.Contact) error {
 }
 
 // CreateContact implements novatalks.Tx.
-func (t *tx) CreateContact(ctx context.Context, c *novatalks.Contact) error {
+func (t *Tx) CreateContact(ctx context.Context, c *novatalks.Contact) error {
 	custom, additional, err := attrsText(c.CustomAttributes, c.AdditionalAttributes)
 	if err != nil {
 		return err
 	}
-	res, err := t.q.ExecContext(ctx, `INSERT INTO contacts (account_id, name, email, phone_number, identifier,
-		custom_attributes, additional_attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.AccountID, c.Name, c.Email, c.PhoneNumber, c.Identifier, custom, additional, ms(c.CreatedAt), ms(c.UpdatedAt))
-	if err != nil {
-		return err
-	}
-	c.ID, err = res.LastInsertId()
-	return err
+	return t.q.QueryRowContext(ctx, `INSERT INTO contacts (account_id, name, email, phone_number, identifier,
+		custom_attributes, additional_attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.AccountID, c.Name, c.Email, c.PhoneNumber, c.Identifier, custom, additional, ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
 }
 
 // FindContactInboxByTokenHash implements novatalks.Reader.
-func (r reader) FindContactInboxByTokenHash(ctx context.Context, hash string) (*novatalks.ContactInbox, error) {
+func (r Reader) FindContactInboxByTokenHash(ctx context.Context, hash string) (*novatalks.ContactInbox, error) {
 	var ci novatalks.ContactInbox
 	err := r.q.QueryRowContext(ctx, `SELECT ci.id, ci.account_id, ci.contact_id, ci.inbox_id, c.id, ci.pubsub_token
 		FROM contact_inboxes ci JOIN conversations c ON c.contact_inbox_id = ci.id
@@ -83,18 +78,13 @@ func (r reader) FindContactInboxByTokenHash(ctx context.Context, hash string) (*
 }
 
 // CreateContactInbox implements novatalks.Tx.
-func (t *tx) CreateContactInbox(ctx context.Context, ci *novatalks.ContactInbox) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, pubsub_token, pubsub_token_hash)
-		VALUES (?, ?, ?, ?, ?)`, ci.AccountID, ci.ContactID, ci.InboxID, ci.PubsubToken, novatalks.HashToken(ci.PubsubToken))
-	if err != nil {
-		return err
-	}
-	ci.ID, err = res.LastInsertId()
-	return err
+func (t *Tx) CreateContactInbox(ctx context.Context, ci *novatalks.ContactInbox) error {
+	return t.q.QueryRowContext(ctx, `INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, pubsub_token, pubsub_token_hash)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, ci.AccountID, ci.ContactID, ci.InboxID, ci.PubsubToken, novatalks.HashToken(ci.PubsubToken)).Scan(&ci.ID)
 }
 
 // AddPushToken implements novatalks.Tx.
-func (t *tx) AddPushToken(ctx context.Context, conversationID int64, token string, at time.Time) (bool, error) {
+func (t *Tx) AddPushToken(ctx context.Context, conversationID int64, token string, at time.Time) (bool, error) {
 	res, err := t.q.ExecContext(ctx, `INSERT INTO push_tokens (conversation_id, token, created_at) VALUES (?, ?, ?)
 		ON CONFLICT (conversation_id, token) DO NOTHING`, conversationID, token, ms(at))
 	if err != nil {
@@ -105,7 +95,7 @@ func (t *tx) AddPushToken(ctx context.Context, conversationID int64, token strin
 }
 
 // DeletePushToken implements novatalks.Tx.
-func (t *tx) DeletePushToken(ctx context.Context, conversationID int64, token string) (bool, error) {
+func (t *Tx) DeletePushToken(ctx context.Context, conversationID int64, token string) (bool, error) {
 	res, err := t.q.ExecContext(ctx, `DELETE FROM push_tokens WHERE conversation_id = ? AND token = ?`, conversationID, token)
 	if err != nil {
 		return false, err
@@ -115,7 +105,7 @@ func (t *tx) DeletePushToken(ctx context.Context, conversationID int64, token st
 }
 
 // FindPushTokens implements novatalks.Reader.
-func (r reader) FindPushTokens(ctx context.Context, conversationID int64) ([]string, error) {
+func (r Reader) FindPushTokens(ctx context.Context, conversationID int64) ([]string, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT token FROM push_tokens WHERE conversation_id = ? ORDER BY id`, conversationID)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -29,27 +29,27 @@ func scanInbox(sc scanner) (*novatalks.Inbox, error) {
 	return &in, nil
 }
 
-func (r reader) findInbox(ctx context.Context, where string, args ...any) (*novatalks.Inbox, error) {
+func (r Reader) findInbox(ctx context.Context, where string, args ...any) (*novatalks.Inbox, error) {
 	return queryOne(ctx, r.q, scanInbox, "inbox", `SELECT `+inboxColumns+` FROM inboxes WHERE `+where, args...)
 }
 
 // FindInboxByID implements novatalks.Reader.
-func (r reader) FindInboxByID(ctx context.Context, accountID, id int64) (*novatalks.Inbox, error) {
+func (r Reader) FindInboxByID(ctx context.Context, accountID, id int64) (*novatalks.Inbox, error) {
 	return r.findInbox(ctx, `account_id = ? AND id = ?`, accountID, id)
 }
 
 // FindInboxByIdentifier implements novatalks.Reader.
-func (r reader) FindInboxByIdentifier(ctx context.Context, identifier string) (*novatalks.Inbox, error) {
+func (r Reader) FindInboxByIdentifier(ctx context.Context, identifier string) (*novatalks.Inbox, error) {
 	return r.findInbox(ctx, `identifier = ?`, identifier)
 }
 
 // FindDefaultSDKInbox implements novatalks.Reader.
-func (r reader) FindDefaultSDKInbox(ctx context.Context, accountID int64) (*novatalks.Inbox, error) {
+func (r Reader) FindDefaultSDKInbox(ctx context.Context, accountID int64) (*novatalks.Inbox, error) {
 	return r.findInbox(ctx, `account_id = ? AND channel = ? ORDER BY id`, accountID, novatalks.ChannelSDK)
 }
 
 // FindInboxes implements novatalks.Reader.
-func (r reader) FindInboxes(ctx context.Context, accountID int64) ([]*novatalks.Inbox, error) {
+func (r Reader) FindInboxes(ctx context.Context, accountID int64) ([]*novatalks.Inbox, error) {
 	return queryAll(ctx, r.q, scanInbox, `SELECT `+inboxColumns+` FROM inboxes WHERE account_id = ? ORDER BY id`, accountID)
 }
 
@@ -66,25 +66,20 @@ func inboxValues(in *novatalks.Inbox) (settings, headers, params string, err err
 }
 
 // CreateInbox implements novatalks.Tx.
-func (t *tx) CreateInbox(ctx context.Context, in *novatalks.Inbox) error {
+func (t *Tx) CreateInbox(ctx context.Context, in *novatalks.Inbox) error {
 	settings, headers, params, err := inboxValues(in)
 	if err != nil {
 		return err
 	}
-	res, err := t.q.ExecContext(ctx, `INSERT INTO inboxes (account_id, name, channel, identifier, additional_settings,
+	return t.q.QueryRowContext(ctx, `INSERT INTO inboxes (account_id, name, channel, identifier, additional_settings,
 		push_enabled, push_url, push_headers, push_bearer_token, push_params, agent_bot_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		in.AccountID, in.Name, in.Channel, in.Identifier, settings,
-		in.Push.Enabled, in.Push.URL, headers, in.Push.BearerToken, params, in.AgentBotID, ms(in.CreatedAt))
-	if err != nil {
-		return err
-	}
-	in.ID, err = res.LastInsertId()
-	return err
+		in.Push.Enabled, in.Push.URL, headers, in.Push.BearerToken, params, in.AgentBotID, ms(in.CreatedAt)).Scan(&in.ID)
 }
 
 // UpdateInbox implements novatalks.Tx.
-func (t *tx) UpdateInbox(ctx context.Context, in *novatalks.Inbox) error {
+func (t *Tx) UpdateInbox(ctx context.Context, in *novatalks.Inbox) error {
 	settings, headers, params, err := inboxValues(in)
 	if err != nil {
 		return err

@@ -1,9 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
 	"encoding/json"
-	"io/fs"
+	"math"
 )
 
 // jsonText encodes v for a TEXT column; nil maps are stored as {}.
@@ -55,14 +55,6 @@ func nullInt(v sql.NullInt64) *int64 {
 	return &n
 }
 
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
-
 // placeholders returns "?,?,...,?" with n marks, and args as []any.
 func placeholders[T any](ids []T) (string, []any) {
 	if len(ids) == 0 {
@@ -80,10 +72,11 @@ func placeholders[T any](ids []T) (string, []any) {
 	return string(b), args
 }
 
-// limitOrAll turns a limit where 0 means "no limit" into SQLite's (-1).
-func limitOrAll(limit int) int {
+// limitOrAll turns a limit where 0 means "no limit" into a LIMIT that both
+// databases take as none.
+func limitOrAll(limit int) int64 {
 	if limit <= 0 {
-		return -1
+		return math.MaxInt64
 	}
-	return limit
+	return int64(limit)
 }

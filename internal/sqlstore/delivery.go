@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -43,31 +43,30 @@ func zeroMS(t time.Time) int64 {
 const isHead = `NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.status = 'pending' AND e.order_key = d.order_key AND e.id < d.id)`
 
 // EnqueueDeliveries implements novatalks.Tx.
-func (t *tx) EnqueueDeliveries(ctx context.Context, ds []*novatalks.Delivery) error {
+func (t *Tx) EnqueueDeliveries(ctx context.Context, ds []*novatalks.Delivery) error {
 	for _, d := range ds {
-		res, err := t.q.ExecContext(ctx, `INSERT INTO deliveries (uid, account_id, kind, receiver_id, event, conversation_id,
+		err := t.q.QueryRowContext(ctx, `INSERT INTO deliveries (uid, account_id, kind, receiver_id, event, conversation_id,
 			order_key, url, body, status, attempts, next_attempt_at, locked_until, started_at, last_status, last_error,
-			created_at, updated_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			created_at, updated_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			d.UID, d.AccountID, d.Kind, d.ReceiverID, d.Event, d.ConversationID, d.OrderKey, d.URL, d.Body, d.Status,
 			d.Attempts, ms(d.NextAttemptAt), zeroMS(d.LockedUntil), ms(d.StartedAt), d.LastStatusCode, d.LastError,
-			ms(d.CreatedAt), ms(d.UpdatedAt), msPtr(d.DeliveredAt))
+			ms(d.CreatedAt), ms(d.UpdatedAt), msPtr(d.DeliveredAt)).Scan(&d.ID)
 		if err != nil {
-			return err
-		}
-		if d.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// ClaimDeliveries implements novatalks.Tx. SQLite has one writer, so the
-// UPDATE ... RETURNING both picks and leases the rows; nothing can claim them
-// in between.
-func (t *tx) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*novatalks.Delivery, error) {
+// ClaimDeliveries implements novatalks.Tx. The UPDATE ... RETURNING both
+// picks and leases the rows. On SQLite, which has one writer, nothing can
+// claim them in between; on PostgreSQL the picking SELECT locks its rows and
+// passes over rows a concurrent claimer holds (Dialect.SkipLockedRows), and
+// re-checks the lease of a row that a claimer released meanwhile.
+func (t *Tx) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*novatalks.Delivery, error) {
 	list, err := queryAll(ctx, t.q, scanDelivery, `UPDATE deliveries SET locked_until = ? WHERE id IN (
 		SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.locked_until <= ?
-		AND `+isHead+` ORDER BY d.next_attempt_at, d.id LIMIT ?) RETURNING `+deliveryColumns,
+		AND `+isHead+` ORDER BY d.next_attempt_at, d.id LIMIT ?`+t.d.SkipLockedRows+`) RETURNING `+deliveryColumns,
 		ms(now.Add(lease)), ms(now), ms(now), limit)
 	slices.SortFunc(list, func(a, b *novatalks.Delivery) int {
 		if c := a.NextAttemptAt.Compare(b.NextAttemptAt); c != 0 {
@@ -79,7 +78,7 @@ func (t *tx) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dura
 }
 
 // UpdateDelivery implements novatalks.Tx.
-func (t *tx) UpdateDelivery(ctx context.Context, d *novatalks.Delivery) error {
+func (t *Tx) UpdateDelivery(ctx context.Context, d *novatalks.Delivery) error {
 	res, err := t.q.ExecContext(ctx, `UPDATE deliveries SET url = ?, status = ?, attempts = ?, next_attempt_at = ?,
 		locked_until = ?, started_at = ?, last_status = ?, last_error = ?, updated_at = ?, delivered_at = ?
 		WHERE account_id = ? AND id = ?`,
@@ -89,20 +88,15 @@ func (t *tx) UpdateDelivery(ctx context.Context, d *novatalks.Delivery) error {
 }
 
 // AddDeliveryAttempt implements novatalks.Tx.
-func (t *tx) AddDeliveryAttempt(ctx context.Context, a *novatalks.DeliveryAttempt) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms, status_code, error)
-		VALUES (?, ?, ?, ?, ?)`, a.DeliveryID, ms(a.At), a.Duration.Milliseconds(), a.StatusCode, a.Error)
-	if err != nil {
-		return err
-	}
-	a.ID, err = res.LastInsertId()
-	return err
+func (t *Tx) AddDeliveryAttempt(ctx context.Context, a *novatalks.DeliveryAttempt) error {
+	return t.q.QueryRowContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms, status_code, error)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, a.DeliveryID, ms(a.At), a.Duration.Milliseconds(), a.StatusCode, a.Error).Scan(&a.ID)
 }
 
 // DeleteDeliveries implements novatalks.Tx. Both statements select the same
 // rows: the oldest ones by ID, in one transaction; old rows come first in ID
 // order, so the scan stops soon without an index of its own.
-func (t *tx) DeleteDeliveries(ctx context.Context, status string, before time.Time, limit int) (int, error) {
+func (t *Tx) DeleteDeliveries(ctx context.Context, status string, before time.Time, limit int) (int, error) {
 	const rows = `SELECT id FROM deliveries WHERE status = ? AND updated_at < ? ORDER BY id LIMIT ?`
 	if _, err := t.q.ExecContext(ctx, `DELETE FROM delivery_attempts WHERE delivery_id IN (`+rows+`)`, status, ms(before), limit); err != nil {
 		return 0, err
@@ -116,7 +110,7 @@ func (t *tx) DeleteDeliveries(ctx context.Context, status string, before time.Ti
 }
 
 // FindDeliveryByID implements novatalks.Reader.
-func (r reader) FindDeliveryByID(ctx context.Context, accountID, id int64) (*novatalks.Delivery, error) {
+func (r Reader) FindDeliveryByID(ctx context.Context, accountID, id int64) (*novatalks.Delivery, error) {
 	d, err := queryOne(ctx, r.q, scanDelivery, "delivery",
 		`SELECT `+deliveryColumns+` FROM deliveries WHERE account_id = ? AND id = ?`, accountID, id)
 	if err != nil {
@@ -134,7 +128,7 @@ func (r reader) FindDeliveryByID(ctx context.Context, accountID, id int64) (*nov
 }
 
 // FindDeliveries implements novatalks.Reader.
-func (r reader) FindDeliveries(ctx context.Context, f novatalks.DeliveryFilter) ([]*novatalks.Delivery, error) {
+func (r Reader) FindDeliveries(ctx context.Context, f novatalks.DeliveryFilter) ([]*novatalks.Delivery, error) {
 	where, args := []string{`account_id = ?`}, []any{f.AccountID}
 	if f.Status != "" {
 		where, args = append(where, `status = ?`), append(args, f.Status)
@@ -150,7 +144,7 @@ func (r reader) FindDeliveries(ctx context.Context, f novatalks.DeliveryFilter) 
 }
 
 // CountDeliveries implements novatalks.Reader.
-func (r reader) CountDeliveries(ctx context.Context) (novatalks.DeliveryStats, error) {
+func (r Reader) CountDeliveries(ctx context.Context) (novatalks.DeliveryStats, error) {
 	var s novatalks.DeliveryStats
 	err := r.q.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM deliveries WHERE status = 'pending'),
@@ -161,9 +155,9 @@ func (r reader) CountDeliveries(ctx context.Context) (novatalks.DeliveryStats, e
 // NextDeliveryDue implements novatalks.Reader. It looks at the heads of the
 // order keys only: a delivery waiting behind an older one of its key is not
 // due, whatever its time.
-func (r reader) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
+func (r Reader) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
 	var due sql.NullInt64
-	err := r.q.QueryRowContext(ctx, `SELECT MIN(MAX(d.next_attempt_at, d.locked_until)) FROM deliveries d
+	err := r.q.QueryRowContext(ctx, `SELECT MIN(CASE WHEN d.locked_until > d.next_attempt_at THEN d.locked_until ELSE d.next_attempt_at END) FROM deliveries d
 		WHERE d.status = 'pending' AND `+isHead).Scan(&due)
 	if err != nil || !due.Valid {
 		return time.Time{}, false, err

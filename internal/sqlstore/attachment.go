@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -32,26 +32,23 @@ func orNull(s string) any {
 }
 
 // CreateAttachment implements novatalks.Tx.
-func (t *tx) CreateAttachment(ctx context.Context, a *novatalks.Attachment) error {
+func (t *Tx) CreateAttachment(ctx context.Context, a *novatalks.Attachment) error {
 	err := t.q.QueryRowContext(ctx, `INSERT INTO attachments (message_id, account_id, file_type, fallback_title,
 		extension, data_url, thumb_url, file_size, mime_type, file_name, blob_key, thumb_key, thumb_mime_type)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		a.MessageID, a.AccountID, a.FileType, a.FallbackTitle, a.Extension, a.DataURL, a.ThumbURL, a.FileSize,
 		a.MimeType, a.FileName, orNull(a.Key), orNull(a.ThumbKey), orNull(a.ThumbMimeType)).Scan(&a.ID)
-	if isUniqueViolation(err) {
-		return novatalks.Errorf(novatalks.ECONFLICT, "an attachment with this blob key already exists")
-	}
-	return err
+	return t.conflict(err, "an attachment with this blob key already exists")
 }
 
 // FindAttachmentByKey implements novatalks.Reader.
-func (r reader) FindAttachmentByKey(ctx context.Context, key string) (*novatalks.Attachment, error) {
+func (r Reader) FindAttachmentByKey(ctx context.Context, key string) (*novatalks.Attachment, error) {
 	return queryOne(ctx, r.q, scanAttachment, "file", `SELECT `+attachmentColumns+` FROM attachments
-		WHERE blob_key = ?1 UNION ALL SELECT `+attachmentColumns+` FROM attachments WHERE thumb_key = ?1`, key)
+		WHERE blob_key = ? UNION ALL SELECT `+attachmentColumns+` FROM attachments WHERE thumb_key = ?`, key, key)
 }
 
 // FindBlobKeysInUse implements novatalks.Reader.
-func (r reader) FindBlobKeysInUse(ctx context.Context, keys []string) (map[string]bool, error) {
+func (r Reader) FindBlobKeysInUse(ctx context.Context, keys []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	if len(keys) == 0 {
 		return out, nil
@@ -67,7 +64,7 @@ func (r reader) FindBlobKeysInUse(ctx context.Context, keys []string) (map[strin
 }
 
 // FindBlobDeletions implements novatalks.Reader.
-func (r reader) FindBlobDeletions(ctx context.Context, limit int) ([]string, error) {
+func (r Reader) FindBlobDeletions(ctx context.Context, limit int) ([]string, error) {
 	return queryAll(ctx, r.q, scanString, `SELECT blob_key FROM blob_deletions ORDER BY created_at, blob_key LIMIT ?`, limit)
 }
 
@@ -78,7 +75,7 @@ func scanString(row scanner) (string, error) {
 }
 
 // ScheduleBlobDeletions implements novatalks.Tx.
-func (t *tx) ScheduleBlobDeletions(ctx context.Context, keys []string, at time.Time) error {
+func (t *Tx) ScheduleBlobDeletions(ctx context.Context, keys []string, at time.Time) error {
 	for _, key := range keys {
 		if _, err := t.q.ExecContext(ctx, `INSERT INTO blob_deletions (blob_key, created_at) VALUES (?, ?)
 			ON CONFLICT (blob_key) DO NOTHING`, key, ms(at)); err != nil {
@@ -89,7 +86,7 @@ func (t *tx) ScheduleBlobDeletions(ctx context.Context, keys []string, at time.T
 }
 
 // DeleteBlobDeletions implements novatalks.Tx.
-func (t *tx) DeleteBlobDeletions(ctx context.Context, keys []string) error {
+func (t *Tx) DeleteBlobDeletions(ctx context.Context, keys []string) error {
 	if len(keys) == 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -14,19 +14,19 @@ const messageColumns = `id, account_id, inbox_id, conversation_id, dialog_id, me
 	created_at, updated_at, deleted_at`
 
 // visibleToContact is the SQL form of novatalks.Message.VisibleToContact.
-const visibleToContact = ` AND private = 0 AND message_type != 'activity'`
+const visibleToContact = ` AND NOT private AND message_type != 'activity'`
 
 // FindMessageByID implements novatalks.Reader.
-func (r reader) FindMessageByID(ctx context.Context, conversationID, id int64) (*novatalks.Message, error) {
+func (r Reader) FindMessageByID(ctx context.Context, conversationID, id int64) (*novatalks.Message, error) {
 	return r.findOneMessage(ctx, `conversation_id = ? AND id = ?`, conversationID, id)
 }
 
 // FindMessageByEchoID implements novatalks.Reader.
-func (r reader) FindMessageByEchoID(ctx context.Context, conversationID int64, echoID string) (*novatalks.Message, error) {
+func (r Reader) FindMessageByEchoID(ctx context.Context, conversationID int64, echoID string) (*novatalks.Message, error) {
 	return r.findOneMessage(ctx, `conversation_id = ? AND echo_id = ?`, conversationID, echoID)
 }
 
-func (r reader) findOneMessage(ctx context.Context, where string, args ...any) (*novatalks.Message, error) {
+func (r Reader) findOneMessage(ctx context.Context, where string, args ...any) (*novatalks.Message, error) {
 	msgs, err := r.queryMessages(ctx, `SELECT `+messageColumns+` FROM messages WHERE `+where, args...)
 	if err != nil {
 		return nil, err
@@ -40,7 +40,7 @@ func (r reader) findOneMessage(ctx context.Context, where string, args ...any) (
 }
 
 // FindMessages implements novatalks.Reader.
-func (r reader) FindMessages(ctx context.Context, f novatalks.MessageFilter) ([]*novatalks.Message, error) {
+func (r Reader) FindMessages(ctx context.Context, f novatalks.MessageFilter) ([]*novatalks.Message, error) {
 	q := `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ?`
 	args := []any{f.ConversationID}
 	if f.ForContact {
@@ -74,7 +74,7 @@ func (r reader) FindMessages(ctx context.Context, f novatalks.MessageFilter) ([]
 	return msgs, r.hydrate(ctx, msgs)
 }
 
-func (r reader) queryMessages(ctx context.Context, query string, args ...any) ([]*novatalks.Message, error) {
+func (r Reader) queryMessages(ctx context.Context, query string, args ...any) ([]*novatalks.Message, error) {
 	rows, err := r.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (r reader) queryMessages(ctx context.Context, query string, args ...any) ([
 
 // hydrate fills Sender, Reply, Attachments and Reactions of msgs with a
 // fixed number of queries, whatever the number of messages.
-func (r reader) hydrate(ctx context.Context, msgs []*novatalks.Message) error {
+func (r Reader) hydrate(ctx context.Context, msgs []*novatalks.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -186,7 +186,7 @@ func mapValues[K comparable, V any](m map[K]V) []V {
 	return out
 }
 
-func (r reader) attachments(ctx context.Context, messageIDs []int64) (map[int64][]*novatalks.Attachment, error) {
+func (r Reader) attachments(ctx context.Context, messageIDs []int64) (map[int64][]*novatalks.Attachment, error) {
 	in, args := placeholders(messageIDs)
 	list, err := queryAll(ctx, r.q, scanAttachment, `SELECT `+attachmentColumns+` FROM attachments
 		WHERE message_id IN (`+in+`) ORDER BY id`, args...)
@@ -200,7 +200,7 @@ func (r reader) attachments(ctx context.Context, messageIDs []int64) (map[int64]
 	return out, nil
 }
 
-func (r reader) reactions(ctx context.Context, messageIDs []int64) (map[int64][]*novatalks.Reaction, error) {
+func (r Reader) reactions(ctx context.Context, messageIDs []int64) (map[int64][]*novatalks.Reaction, error) {
 	in, args := placeholders(messageIDs)
 	rows, err := r.q.QueryContext(ctx, `SELECT id, message_id, content, sender_type, sender_id, created_at
 		FROM reactions WHERE message_id IN (`+in+`) ORDER BY id`, args...)
@@ -252,7 +252,7 @@ var senderQueries = map[string]string{
 	novatalks.SenderAgentBot: `SELECT id, name, NULL, NULLIF(avatar_url, '') FROM agent_bots WHERE id IN (%s)`,
 }
 
-func (r reader) loadSenders(ctx context.Context, s senderSet) error {
+func (r Reader) loadSenders(ctx context.Context, s senderSet) error {
 	for typ, byID := range s {
 		query, ok := senderQueries[typ]
 		if !ok {
@@ -286,30 +286,24 @@ func (r reader) loadSenders(ctx context.Context, s senderSet) error {
 }
 
 // CreateMessage implements novatalks.Tx.
-func (t *tx) CreateMessage(ctx context.Context, m *novatalks.Message) error {
+func (t *Tx) CreateMessage(ctx context.Context, m *novatalks.Message) error {
 	attrs, err := jsonText(m.ContentAttributes)
 	if err != nil {
 		return err
 	}
-	res, err := t.q.ExecContext(ctx, `INSERT INTO messages (account_id, inbox_id, conversation_id, dialog_id,
+	err = t.q.QueryRowContext(ctx, `INSERT INTO messages (account_id, inbox_id, conversation_id, dialog_id,
 		message_type, content_type, content, content_attributes, private, pinned, status, sender_type, sender_id,
 		echo_id, source_id, reply_to_id, created_at, updated_at, deleted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.AccountID, m.InboxID, m.ConversationID, m.DialogID, m.MessageType, m.ContentType, m.Content, attrs,
 		m.Private, m.Pinned, m.Status, m.SenderType, m.SenderID, m.EchoID, m.SourceID, m.ReplyToID,
-		ms(m.CreatedAt), ms(m.UpdatedAt), msPtr(m.DeletedAt))
-	if isUniqueViolation(err) {
-		return novatalks.Errorf(novatalks.ECONFLICT, "a message with this echo_id already exists")
-	} else if err != nil {
-		return err
-	}
-	m.ID, err = res.LastInsertId()
-	return err
+		ms(m.CreatedAt), ms(m.UpdatedAt), msPtr(m.DeletedAt)).Scan(&m.ID)
+	return t.conflict(err, "a message with this echo_id already exists")
 }
 
 // UpdateMessage implements novatalks.Tx. A message that is deleted loses its
 // attachment rows in the same statement batch.
-func (t *tx) UpdateMessage(ctx context.Context, m *novatalks.Message) error {
+func (t *Tx) UpdateMessage(ctx context.Context, m *novatalks.Message) error {
 	attrs, err := jsonText(m.ContentAttributes)
 	if err != nil {
 		return err
@@ -329,7 +323,7 @@ func (t *tx) UpdateMessage(ctx context.Context, m *novatalks.Message) error {
 }
 
 // SetReaction implements novatalks.Tx.
-func (t *tx) SetReaction(ctx context.Context, rc *novatalks.Reaction) error {
+func (t *Tx) SetReaction(ctx context.Context, rc *novatalks.Reaction) error {
 	err := t.q.QueryRowContext(ctx, `INSERT INTO reactions (message_id, content, sender_type, sender_id, created_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id, sender_type, sender_id)
 		DO UPDATE SET content = excluded.content, created_at = excluded.created_at RETURNING id`,
@@ -338,7 +332,7 @@ func (t *tx) SetReaction(ctx context.Context, rc *novatalks.Reaction) error {
 }
 
 // DeleteReaction implements novatalks.Tx.
-func (t *tx) DeleteReaction(ctx context.Context, messageID int64, senderType string, senderID int64) (bool, error) {
+func (t *Tx) DeleteReaction(ctx context.Context, messageID int64, senderType string, senderID int64) (bool, error) {
 	res, err := t.q.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND sender_type = ? AND sender_id = ?`,
 		messageID, senderType, senderID)
 	if err != nil {

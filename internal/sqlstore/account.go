@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 )
 
 // FindAccountByID implements novatalks.Reader.
-func (r reader) FindAccountByID(ctx context.Context, id int64) (*novatalks.Account, error) {
+func (r Reader) FindAccountByID(ctx context.Context, id int64) (*novatalks.Account, error) {
 	var a novatalks.Account
 	var created int64
 	err := r.q.QueryRowContext(ctx, `SELECT id, name, created_at FROM accounts WHERE id = ?`, id).Scan(&a.ID, &a.Name, &created)
@@ -19,11 +19,6 @@ func (r reader) FindAccountByID(ctx context.Context, id int64) (*novatalks.Accou
 }
 
 // CreateAccount implements novatalks.Tx.
-func (t *tx) CreateAccount(ctx context.Context, a *novatalks.Account) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO accounts (name, created_at) VALUES (?, ?)`, a.Name, ms(a.CreatedAt))
-	if err != nil {
-		return err
-	}
-	a.ID, err = res.LastInsertId()
-	return err
+func (t *Tx) CreateAccount(ctx context.Context, a *novatalks.Account) error {
+	return t.q.QueryRowContext(ctx, `INSERT INTO accounts (name, created_at) VALUES (?, ?) RETURNING id`, a.Name, ms(a.CreatedAt)).Scan(&a.ID)
 }
