@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -79,7 +78,7 @@ func TestAgentSnoozeReopensByItself(t *testing.T) {
 func TestAgentSnoozeSurvivesRestart(t *testing.T) {
 	first := MustStartServerWith(t, func(c *app.Config) { c.SnoozeInterval = time.Hour })
 	tok := first.AdminToken() // a restarted server does not know it: only a fresh database shows it
-	dir := filepath.Dir(first.App.DB.Path())
+	dir := first.App.DataDir
 	c := first.StartConversation(t, map[string]any{"name": "Mykola", "message": map[string]any{"content": "hi", "echo_id": "1"}})
 	snoozeFor(t, first, c.ConversationID, 800*time.Millisecond)
 	first.Stop()

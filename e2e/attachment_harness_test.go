@@ -88,7 +88,7 @@ func (s *Server) Fetch(tb testing.TB, rawURL string, header map[string]string) *
 }
 
 // FilesDir is the folder of the server's local file store.
-func (s *Server) FilesDir() string { return filepath.Join(filepath.Dir(s.App.DB.Path()), "files") }
+func (s *Server) FilesDir() string { return filepath.Join(s.App.DataDir, "files") }
 
 // StoredKeys returns the blob keys in the server's file store, sorted.
 func (s *Server) StoredKeys(tb testing.TB) []string {

@@ -6,19 +6,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/delivery"
-	"github.com/novatalks/novatalks/sqlite"
+	"github.com/novatalks/novatalks/internal/app"
 )
 
 const adminUsage = `Usage: novatalks admin <command> [flags]
 
-Operator commands on the data folder (--data, NOVATALKS_DATA). They may run
-while the server runs: SQLite lets this process write beside it.
+Operator commands on the server's database: the SQLite file in the data
+folder (--data, NOVATALKS_DATA), or the PostgreSQL database of --database-url
+(NOVATALKS_DATABASE_URL). They may run while the server runs: both databases
+let this process write beside it.
 
 Commands:
   create-account  --name NAME
@@ -65,6 +66,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs := flag.NewFlagSet("admin "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", envOr(getenv, "NOVATALKS_DATA", "data"), "data folder (NOVATALKS_DATA)")
+	databaseURL := fs.String("database-url", getenv("NOVATALKS_DATABASE_URL"), "PostgreSQL database (postgres://...) instead of the SQLite file in --data (NOVATALKS_DATABASE_URL)")
 	runCmd := cmd(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -72,7 +74,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	if fs.NArg() > 0 {
 		return fmt.Errorf("admin %s takes no arguments, got %q", args[0], fs.Args())
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(*dataDir, "novatalks.db"), nil, nil)
+	db, err := app.OpenDatabase(ctx, app.Config{DataDir: *dataDir, DatabaseURL: *databaseURL}, nil)
 	if err != nil {
 		return err
 	}

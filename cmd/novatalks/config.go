@@ -29,6 +29,10 @@ type serveConfig struct {
 	DeliveryTimeout  time.Duration
 	DeliveryRetryFor time.Duration
 	NATSURL          string
+	// DatabaseURL selects PostgreSQL instead of the SQLite file in DataDir;
+	// DatabaseMaxConns bounds its connection pool.
+	DatabaseURL      string
+	DatabaseMaxConns int
 }
 
 // envOr returns the environment variable name, or fallback when it is unset
@@ -47,7 +51,10 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", env("NOVATALKS_ADDR", "127.0.0.1:8080"), "listen address (NOVATALKS_ADDR)")
-	fs.StringVar(&cfg.DataDir, "data", env("NOVATALKS_DATA", "data"), "data folder: the SQLite database and the generated admin token (NOVATALKS_DATA)")
+	fs.StringVar(&cfg.DataDir, "data", env("NOVATALKS_DATA", "data"), "data folder: the SQLite database, the attachments (files/) and the generated admin token (NOVATALKS_DATA)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("NOVATALKS_DATABASE_URL", ""), "PostgreSQL database to keep the data in, e.g. postgres://novatalks@db/novatalks; empty keeps it in SQLite in --data (NOVATALKS_DATABASE_URL)")
+	maxConns := env("NOVATALKS_DATABASE_MAX_CONNS", "16")
+	fs.StringVar(&maxConns, "database-max-conns", maxConns, "most PostgreSQL connections this node opens (NOVATALKS_DATABASE_MAX_CONNS)")
 	fs.StringVar(&cfg.PublicURL, "public-url", env("NOVATALKS_PUBLIC_URL", ""), "absolute URL clients reach the server at; default http://<addr> (NOVATALKS_PUBLIC_URL)")
 	fs.StringVar(&cfg.NATSURL, "nats-url", env("NOVATALKS_NATS_URL", ""), "NATS server to share events with other nodes, e.g. nats://127.0.0.1:4222; empty keeps them in this process (NOVATALKS_NATS_URL)")
 	fs.StringVar(&level, "log-level", env("NOVATALKS_LOG_LEVEL", "info"), "debug, info, warn or error (NOVATALKS_LOG_LEVEL)")
@@ -62,6 +69,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		return nil, err
 	}
 	var err error
+	if cfg.DatabaseMaxConns, err = strconv.Atoi(maxConns); err != nil || cfg.DatabaseMaxConns < 1 {
+		return nil, fmt.Errorf("--database-max-conns must be a positive number, not %q", maxConns)
+	}
+	if cfg.DatabaseURL != "" && !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+		return nil, fmt.Errorf("--database-url must be a postgres:// URL")
+	}
 	if cfg.DenyPrivateWebhooks, err = strconv.ParseBool(deny); err != nil {
 		return nil, fmt.Errorf("--deny-private-webhooks must be true or false, not %q", deny)
 	}

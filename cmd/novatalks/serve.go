@@ -22,6 +22,7 @@ import (
 func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) error {
 	logger := newLogger(cfg, stderr)
 	a, err := app.New(ctx, app.Config{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, Logger: logger,
+		DatabaseURL: cfg.DatabaseURL, DatabaseMaxConns: cfg.DatabaseMaxConns,
 		NATSURL: cfg.NATSURL, DenyPrivateWebhooks: cfg.DenyPrivateWebhooks,
 		Delivery: delivery.Config{Timeout: cfg.DeliveryTimeout, RetryFor: cfg.DeliveryRetryFor}})
 	if err != nil {

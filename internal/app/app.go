@@ -24,6 +24,7 @@ import (
 	"github.com/novatalks/novatalks/httpapi"
 	"github.com/novatalks/novatalks/media"
 	"github.com/novatalks/novatalks/nats"
+	"github.com/novatalks/novatalks/postgres"
 	"github.com/novatalks/novatalks/sqlite"
 	"github.com/novatalks/novatalks/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,9 +34,16 @@ import (
 
 // Config is what a server is built from.
 type Config struct {
-	// DataDir holds the SQLite database and, in its files folder, the
-	// attachments.
+	// DataDir holds the SQLite database (unless DatabaseURL is set) and, in
+	// its files folder, the attachments.
 	DataDir string
+	// DatabaseURL, when set, is the PostgreSQL database (postgres://...)
+	// the server keeps its data in instead of the SQLite file in DataDir.
+	// Several nodes share one.
+	DatabaseURL string
+	// DatabaseMaxConns bounds the PostgreSQL connection pool
+	// (postgres.DefaultMaxConns when zero).
+	DatabaseMaxConns int
 	// PublicURL is the absolute URL clients reach the server at.
 	PublicURL string
 	// AdminToken is the administrator's API token on a fresh database; empty
@@ -123,10 +131,21 @@ func (cfg *Config) setDefaults() error {
 	return nil
 }
 
+// Database is the store of an App: SQLite or PostgreSQL.
+type Database interface {
+	novatalks.Store
+	// Ping checks that the database answers, for readiness probes.
+	Ping(ctx context.Context) error
+	// Close waits for running updates and closes the database.
+	Close() error
+}
+
 // App is a wired server. Serve App.Handler with an http.Server; after that
 // server has shut down, call Close.
 type App struct {
-	DB        *sqlite.DB
+	// DataDir is the data folder the App was built on (Config.DataDir).
+	DataDir   string
+	DB        Database
 	Blobs     *blob.Local
 	Broker    novatalks.Broker
 	Gateway   *httpapi.Gateway
@@ -161,6 +180,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 		broker, closeBroker, brokerReady = nb, nb.Close, nb.Ping
 	}
+	// With PostgreSQL, transactions commit side by side (on this node and
+	// others) and their events carry Seq: subscribers get each
+	// conversation's events back in commit order.
+	broker = novatalks.SequencedBroker(broker, novatalks.DefaultSequenceWait)
 	blobs, err := blob.OpenLocal(filepath.Join(cfg.DataDir, "files"))
 	if err != nil {
 		closeBroker()
@@ -169,7 +192,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Publisher != nil {
 		broker.Subscribe(func(e novatalks.Event) { cfg.Publisher.Publish(e) })
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "novatalks.db"), broker, cfg.Logger)
+	db, err := OpenDatabase(ctx, cfg, broker)
 	if err != nil {
 		blobs.Close()
 		closeBroker()
@@ -222,8 +245,21 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			return service.SweepOrphanBlobs(ctx, time.Now().Add(-cfg.OrphanAge))
 		}),
 	}
-	return &App{DB: db, Blobs: blobs, Broker: broker, closeBroker: closeBroker, Gateway: gateway, Service: service, Server: server,
+	return &App{DataDir: cfg.DataDir, DB: db, Blobs: blobs, Broker: broker, closeBroker: closeBroker, Gateway: gateway, Service: service, Server: server,
 		Registry: registry, Bootstrap: boot, Delivery: engine, stopLoops: stops}, nil
+}
+
+// OpenDatabase opens (creating and migrating as needed) the PostgreSQL
+// database of cfg.DatabaseURL, or else the SQLite file in cfg.DataDir;
+// committed events go to publisher, which may be nil.
+func OpenDatabase(ctx context.Context, cfg Config, publisher novatalks.EventPublisher) (Database, error) {
+	if cfg.DatabaseURL != "" {
+		return postgres.Open(ctx, cfg.DatabaseURL, publisher, postgres.Options{MaxConns: cfg.DatabaseMaxConns, Logger: cfg.Logger})
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "novatalks.db"), publisher, cfg.Logger)
 }
 
 // every runs fn at once and then every interval, in one goroutine, until

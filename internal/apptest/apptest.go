@@ -8,6 +8,7 @@ package apptest
 import (
 	"context"
 	"net"
+	"os"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/internal/app"
+	"github.com/novatalks/novatalks/internal/pgtest"
 )
 
 // StartApp builds the server on the database in dir and serves it on addr
@@ -48,6 +50,35 @@ func StartApp(dir, addr string, tweak func(*app.Config)) (a *app.App, hs *httpte
 	return a, hs, nil
 }
 
+// StoreEnv names the environment variable that picks the store of the
+// servers Start starts: "postgres" keeps each data folder's data in a
+// PostgreSQL schema of its own (on pgtest.EnvURL, which must then be set),
+// so that the end-to-end tests run unchanged against PostgreSQL; anything
+// else keeps SQLite.
+const StoreEnv = "NOVATALKS_TEST_STORE"
+
+// databases maps a data folder to its PostgreSQL URL, so that a restart, or
+// a second server on the same folder, finds the same data.
+var databases sync.Map
+
+// withStore returns tweak followed by the choice of the store of StoreEnv.
+func withStore(tb testing.TB, tweak func(*app.Config)) func(*app.Config) {
+	tb.Helper()
+	return func(cfg *app.Config) {
+		if tweak != nil {
+			tweak(cfg)
+		}
+		if cfg.DatabaseURL != "" || os.Getenv(StoreEnv) != "postgres" {
+			return
+		}
+		url, ok := databases.Load(cfg.DataDir)
+		if !ok {
+			url, _ = databases.LoadOrStore(cfg.DataDir, pgtest.URL(tb))
+		}
+		cfg.DatabaseURL = url.(string)
+	}
+}
+
 // Server is a running server of one test.
 type Server struct {
 	URL  string // http://127.0.0.1:port, the same across restarts
@@ -71,7 +102,7 @@ type Server struct {
 func Start(tb testing.TB, tweak func(*app.Config)) *Server {
 	tb.Helper()
 	s := &Server{dir: tb.TempDir(), tweak: tweak}
-	a, hs, err := StartApp(s.dir, "127.0.0.1:0", tweak)
+	a, hs, err := StartApp(s.dir, "127.0.0.1:0", withStore(tb, tweak))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -116,7 +147,7 @@ func (s *Server) Restart(tb testing.TB) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stopLocked()
-	a, hs, err := StartApp(s.dir, s.Addr, s.tweak)
+	a, hs, err := StartApp(s.dir, s.Addr, withStore(tb, s.tweak))
 	if err != nil {
 		tb.Fatalf("restart: %v", err)
 	}
