@@ -213,6 +213,25 @@ func (db *DB) run(ctx context.Context, fn func(novatalks.Tx) error) (events []no
 	return t.Events(), nil
 }
 
+// bootstrapLock is the PostgreSQL advisory lock key of Exclusively.
+const bootstrapLock = 0x6e6f7661 // "nova"
+
+// Exclusively runs fn while holding a PostgreSQL advisory lock, so that of
+// the nodes sharing the database one at a time runs it: nodes starting
+// together on an empty database bootstrap it once.
+func (db *DB) Exclusively(ctx context.Context, fn func() error) error {
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, bootstrapLock); err != nil {
+		return fmt.Errorf("postgres: take the bootstrap lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, bootstrapLock)
+	return fn()
+}
+
 // pgCode returns the SQLSTATE of a PostgreSQL error, or "".
 func pgCode(err error) string {
 	var pe *pgconn.PgError

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/novatalks/novatalks"
@@ -33,5 +34,53 @@ func TestBootstrapAndMessage(t *testing.T) {
 	}
 	if again, err := svc.Bootstrap(ctx, ""); err != nil || again.Created {
 		t.Fatalf("second bootstrap = %+v, %v", again, err)
+	}
+}
+
+// TestExclusivelyBootstrapsOnce starts many "nodes" on one empty database at
+// once: exactly one creates the account.
+func TestExclusivelyBootstrapsOnce(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	const nodes = 4
+	dbs := make([]*postgres.DB, nodes)
+	for i := range dbs {
+		db, err := postgres.Open(ctx, url, nil, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	var wg sync.WaitGroup
+	created := make(chan bool, nodes)
+	for _, db := range dbs {
+		wg.Go(func() {
+			svc := novatalks.NewService(db)
+			err := db.Exclusively(ctx, func() error {
+				boot, err := svc.Bootstrap(ctx, "")
+				if err == nil {
+					created <- boot.Created
+				}
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	close(created)
+	n := 0
+	for c := range created {
+		if c {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d nodes bootstrapped the database, want 1", n)
+	}
+	if _, err := dbs[0].FindAccountByID(ctx, 2); novatalks.ErrorCode(err) != novatalks.ENOTFOUND {
+		t.Errorf("a second account exists: %v", err)
 	}
 }

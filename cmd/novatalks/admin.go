@@ -82,7 +82,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	svc := novatalks.NewService(db)
 	svc.Renderer = delivery.Renderer{} // a change made here notifies like one made by the server
 	envToken := getenv("NOVATALKS_ADMIN_TOKEN")
-	boot, err := svc.Bootstrap(ctx, envToken)
+	boot, err := app.Bootstrap(ctx, db, svc, envToken)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}

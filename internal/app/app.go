@@ -205,7 +205,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	service.Publisher, service.Limits = broker, cfg.Limits
 	service.Blobs, service.Media, service.PublicURL = blobs, media.NewProbe(runtime.NumCPU()), cfg.PublicURL
 	closeAll := func() { db.Close(); blobs.Close(); closeBroker() }
-	boot, err := service.Bootstrap(ctx, cfg.AdminToken)
+	boot, err := Bootstrap(ctx, db, service, cfg.AdminToken)
 	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("bootstrap: %w", err)
@@ -260,6 +260,20 @@ func OpenDatabase(ctx context.Context, cfg Config, publisher novatalks.EventPubl
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "novatalks.db"), publisher, cfg.Logger)
+}
+
+// Bootstrap sets up a fresh database (novatalks.Service.Bootstrap). On
+// PostgreSQL, nodes starting together take turns, so that only the first
+// creates the account and its administrator.
+func Bootstrap(ctx context.Context, db Database, service *novatalks.Service, adminToken string) (boot *novatalks.Bootstrap, err error) {
+	run := func() error {
+		boot, err = service.Bootstrap(ctx, adminToken)
+		return err
+	}
+	if pg, ok := db.(*postgres.DB); ok {
+		return boot, pg.Exclusively(ctx, run)
+	}
+	return boot, run()
 }
 
 // every runs fn at once and then every interval, in one goroutine, until
