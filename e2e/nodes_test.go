@@ -103,6 +103,20 @@ func TestNATSOutageSendsClientsToCatchUp(t *testing.T) {
 	since := int64(last[len(last)-1]["updated_at"].(float64))
 
 	natsd.Stop(t)
+	// A node cut off from NATS is not ready, and says so without blaming
+	// the database.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r := nodeA.Do(t, Request{Method: "GET", Path: "/readyz"})
+		if r.Status == 503 {
+			if !strings.Contains(string(r.Body), "dependency unavailable") {
+				t.Errorf("readyz without NATS: %s", r.Body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz stayed %d without NATS", r.Status)
+		}
+	}
 	admin := novatalks.UserActor(nodeA.App.Bootstrap.Admin)
 	during := "sent while NATS was down"
 	if _, err := nodeB.App.Service.SendAgentMessage(context.Background(), admin, c.ConversationID, novatalks.NewAgentMessage{Content: &during}); err != nil {
@@ -112,6 +126,9 @@ func TestNATSOutageSendsClientsToCatchUp(t *testing.T) {
 
 	if code := contact.ExpectClose(t); code != 1012 {
 		t.Fatalf("close code %d after NATS came back, want 1012 (service restart)", code)
+	}
+	if r := nodeA.Do(t, Request{Method: "GET", Path: "/readyz"}); r.Status != 200 {
+		t.Errorf("readyz after NATS came back: %d %s", r.Status, r.Body)
 	}
 	// The reconnected client catches up from the database ...
 	missed := nodeA.Messages(t, c, fmt.Sprintf("?updated_at=%d", since))
