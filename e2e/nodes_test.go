@@ -3,7 +3,11 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,4 +80,129 @@ func TestTwoNodesShareEventsOverNATS(t *testing.T) {
 	}
 	// The contact never receives the activity message the status change left.
 	contact.ExpectNothing(t, 200*time.Millisecond)
+}
+
+// TestNATSOutageSendsClientsToCatchUp cuts two nodes off NATS and brings it
+// back: a WebSocket client that stayed connected through the outage would
+// never hear of the events it missed, so when NATS is back the node closes
+// it with 1012; it reconnects, catches up from the database with
+// ?updated_at= and gets live events again. It runs a NATS server of its own
+// (nats-server on PATH), since it stops it.
+func TestNATSOutageSendsClientsToCatchUp(t *testing.T) {
+	natsd := startNATSServer(t)
+	dir := t.TempDir()
+	onNATS := func(cfg *app.Config) { cfg.DataDir, cfg.NATSURL = dir, natsd.URL }
+	nodeA := MustStartServerWith(t, onNATS)
+	nodeB := MustStartServerWith(t, onNATS)
+
+	c := nodeA.StartConversation(t, map[string]any{"name": "Ada"})
+	nodeA.Send(t, c, "before", "b1")
+	contact := nodeA.DialWS(t)
+	contact.Subscribe(t, c.Token)
+	last := nodeA.Messages(t, c, "?updated_at=0")
+	since := int64(last[len(last)-1]["updated_at"].(float64))
+
+	natsd.Stop(t)
+	// A node cut off from NATS is not ready, and says so without blaming
+	// the database.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r := nodeA.Do(t, Request{Method: "GET", Path: "/readyz"})
+		if r.Status == 503 {
+			if !strings.Contains(string(r.Body), "dependency unavailable") {
+				t.Errorf("readyz without NATS: %s", r.Body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz stayed %d without NATS", r.Status)
+		}
+	}
+	admin := novatalks.UserActor(nodeA.App.Bootstrap.Admin)
+	during := "sent while NATS was down"
+	if _, err := nodeB.App.Service.SendAgentMessage(context.Background(), admin, c.ConversationID, novatalks.NewAgentMessage{Content: &during}); err != nil {
+		t.Fatal(err)
+	}
+	natsd.Start(t)
+
+	if code := contact.ExpectClose(t); code != 1012 {
+		t.Fatalf("close code %d after NATS came back, want 1012 (service restart)", code)
+	}
+	if r := nodeA.Do(t, Request{Method: "GET", Path: "/readyz"}); r.Status != 200 {
+		t.Errorf("readyz after NATS came back: %d %s", r.Status, r.Body)
+	}
+	// The reconnected client catches up from the database ...
+	missed := nodeA.Messages(t, c, fmt.Sprintf("?updated_at=%d", since))
+	if len(missed) != 1 || missed[0]["content"] != during {
+		t.Fatalf("catch-up returned %v, want the message sent during the outage", missed)
+	}
+	// ... and receives live events across nodes again.
+	contact = nodeA.DialWS(t)
+	contact.Subscribe(t, c.Token)
+	after := "after the outage"
+	if _, err := nodeB.App.Service.SendAgentMessage(context.Background(), admin, c.ConversationID, novatalks.NewAgentMessage{Content: &after}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		f := contact.Next(t)
+		if f.Event == "message.created" && strings.Contains(string(f.Data), after) {
+			break
+		}
+	}
+}
+
+// natsServer is a nats-server process of one test, on a fixed loopback port
+// so that it can be stopped and started again.
+type natsServer struct {
+	URL  string
+	port int
+	cmd  *exec.Cmd
+}
+
+// startNATSServer starts nats-server on a free port, or skips the test when
+// it is not installed. It is stopped when the test ends.
+func startNATSServer(t *testing.T) *natsServer {
+	t.Helper()
+	if _, err := exec.LookPath("nats-server"); err != nil {
+		t.Skip("nats-server is not installed: skipping the NATS outage test")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s := &natsServer{URL: fmt.Sprintf("nats://127.0.0.1:%d", port), port: port}
+	s.Start(t)
+	t.Cleanup(func() { s.Stop(t) })
+	return s
+}
+
+// Start runs the server and waits until it accepts connections.
+func (s *natsServer) Start(t *testing.T) {
+	t.Helper()
+	s.cmd = exec.Command("nats-server", "-a", "127.0.0.1", "-p", strconv.Itoa(s.port))
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port)); err == nil {
+			conn.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nats-server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Stop kills the server, as a crash would; it does nothing if it is stopped.
+func (s *natsServer) Stop(t *testing.T) {
+	t.Helper()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	s.cmd = nil
 }

@@ -49,7 +49,8 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// MetricsHandler serves GET /metrics; nil leaves the route out.
 	MetricsHandler http.Handler
-	// Ready reports whether dependencies (the database) answer, for /readyz.
+	// Ready reports whether dependencies (the database, NATS when events
+	// travel over it) answer, for /readyz; its error is logged, not shown.
 	Ready func(context.Context) error
 	// UploadTimeout bounds how long the body of a request with files may
 	// take to arrive (DefaultUploadTimeout when zero). Files of a request
@@ -119,7 +120,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		if err := s.ready(ctx); err != nil {
 			s.logger.Warn("not ready", "err", err)
-			status, body = http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"}
+			status, body = http.StatusServiceUnavailable, map[string]string{"status": "dependency unavailable"}
 		}
 	}
 	writeJSON(w, status, body)

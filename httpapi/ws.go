@@ -77,6 +77,7 @@ func setDefault[T comparable](v *T, def T) {
 // Close codes the gateway sends.
 const (
 	closeGoingAway        = 1001
+	closeServiceRestart   = 1012
 	closeUnauthorized     = 4001
 	closeSubscribeTimeout = 4008
 	closeIdle             = 4009
@@ -535,6 +536,26 @@ func (g *Gateway) Connections() int {
 	return len(g.clients)
 }
 
+// Resync closes every open connection with close code 1012 (service
+// restart) and returns how many it closed. Clients reconnect, to this node
+// or another, and catch up with GET …/messages?updated_at= on what they
+// missed. The server calls it when its broker may have lost events (NATS
+// came back after an outage), since a client that stays connected would
+// never learn of them. New connections are accepted as before.
+func (g *Gateway) Resync() int {
+	g.mu.RLock()
+	clients := make([]*client, 0, len(g.clients))
+	for _, c := range g.clients {
+		clients = append(clients, c)
+	}
+	g.mu.RUnlock()
+	for _, c := range clients {
+		c.close(closeServiceRestart, "reconnect and catch up")
+	}
+	g.metrics.resyncs.Add(float64(len(clients)))
+	return len(clients)
+}
+
 // Close stops taking connections, closes every socket with 1001 (going away)
 // and stops the pollers and the sweeper.
 func (g *Gateway) Close() {
@@ -563,6 +584,7 @@ type gatewayMetrics struct {
 	connections, subscriptions                     prometheus.Gauge
 	events, timeouts                               *prometheus.CounterVec
 	rejected, errors, slowConsumers, typingDropped prometheus.Counter
+	resyncs                                        prometheus.Counter
 }
 
 func newGatewayMetrics(reg prometheus.Registerer) *gatewayMetrics {
@@ -578,9 +600,10 @@ func newGatewayMetrics(reg prometheus.Registerer) *gatewayMetrics {
 		errors:        prometheus.NewCounter(prometheus.CounterOpts(opts("error_frames_total", "Error frames sent for malformed or unknown frames."))),
 		slowConsumers: prometheus.NewCounter(prometheus.CounterOpts(opts("slow_consumer_disconnects_total", "Connections closed because they fell too far behind."))),
 		typingDropped: prometheus.NewCounter(prometheus.CounterOpts(opts("typing_throttled_total", "Typing frames dropped by the per-client throttle."))),
+		resyncs:       prometheus.NewCounter(prometheus.CounterOpts(opts("resync_disconnects_total", "Connections closed so that their clients catch up after the broker lost events."))),
 	}
 	if reg != nil {
-		reg.MustRegister(m.connections, m.subscriptions, m.events, m.timeouts, m.rejected, m.errors, m.slowConsumers, m.typingDropped)
+		reg.MustRegister(m.connections, m.subscriptions, m.events, m.timeouts, m.rejected, m.errors, m.slowConsumers, m.typingDropped, m.resyncs)
 	}
 	return m
 }

@@ -10,10 +10,13 @@
 //
 // While NATS is unreachable the client library buffers what is published (up
 // to ReconnectBuffer bytes) and sends it after reconnecting; past that,
-// events are dropped and counted. Realtime clients never depend on an event
-// arriving: after a reconnect they catch up with
+// events are dropped and counted. What other nodes publish meanwhile never
+// reaches this node: NATS keeps no history. Realtime clients never depend on
+// an event arriving: after a reconnect they catch up with
 // GET /api/v1/sdk/conversations/messages?updated_at=, which reads the
-// database.
+// database. So that clients connected through an outage do reconnect, the
+// function set with OnReconnect runs when the connection comes back (the
+// server closes its WebSocket connections then).
 package nats
 
 import (
@@ -51,11 +54,12 @@ type Broker struct {
 	subject string
 	logger  *slog.Logger
 
-	mu   sync.RWMutex
-	next int
-	subs map[int]func(novatalks.Event)
+	mu          sync.RWMutex
+	next        int
+	subs        map[int]func(novatalks.Event)
+	onReconnect func()
 
-	published, received, dropped prometheus.Counter
+	published, received, dropped, reconnects prometheus.Counter
 }
 
 var _ novatalks.Broker = (*Broker)(nil)
@@ -80,9 +84,11 @@ func Open(cfg Config) (*Broker, error) {
 		published: counter("events_published_total", "Events published to NATS."),
 		received:  counter("events_received_total", "Events received from NATS."),
 		dropped:   counter("events_dropped_total", "Events that could not be published or decoded."),
+		reconnects: counter("reconnects_total",
+			"Times the connection to NATS came back after it was lost (events of other nodes in between were missed)."),
 	}
 	if cfg.Registerer != nil {
-		cfg.Registerer.MustRegister(b.published, b.received, b.dropped)
+		cfg.Registerer.MustRegister(b.published, b.received, b.dropped, b.reconnects)
 	}
 	conn, err := nats.Connect(cfg.URL,
 		nats.Name("novatalks"),
@@ -92,7 +98,7 @@ func Open(cfg Config) (*Broker, error) {
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			b.logger.Warn("NATS disconnected; events are buffered until it is back", "err", err)
 		}),
-		nats.ReconnectHandler(func(*nats.Conn) { b.logger.Info("NATS reconnected") }),
+		nats.ReconnectHandler(func(*nats.Conn) { b.reconnected() }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			b.logger.Error("NATS error", "err", err)
 		}),
@@ -159,6 +165,30 @@ func (b *Broker) Subscribe(fn func(novatalks.Event)) func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		delete(b.subs, id)
+	}
+}
+
+// OnReconnect sets the function called each time the connection to NATS
+// comes back after it was lost, replacing any set before. By then the
+// subscription is in place again, but the events other nodes published in
+// between are gone, so fn should make this node's realtime clients catch up
+// from the database. fn runs on a goroutine of the NATS client, possibly
+// while events are being delivered to subscribers.
+func (b *Broker) OnReconnect(fn func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onReconnect = fn
+}
+
+// reconnected is the NATS client's reconnect handler.
+func (b *Broker) reconnected() {
+	b.reconnects.Inc()
+	b.mu.RLock()
+	fn := b.onReconnect
+	b.mu.RUnlock()
+	b.logger.Warn("NATS reconnected; events other nodes published while it was unreachable were missed")
+	if fn != nil {
+		fn()
 	}
 }
 

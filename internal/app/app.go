@@ -173,12 +173,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	var broker novatalks.Broker = fanout.NewLocal()
 	closeBroker := func() error { return nil }
 	brokerReady := func() error { return nil }
+	var natsBroker *nats.Broker
 	if cfg.NATSURL != "" {
 		nb, err := nats.Open(nats.Config{URL: cfg.NATSURL, Subject: cfg.NATSSubject, Logger: cfg.Logger, Registerer: registry})
 		if err != nil {
 			return nil, err
 		}
-		broker, closeBroker, brokerReady = nb, nb.Close, nb.Ping
+		broker, closeBroker, brokerReady, natsBroker = nb, nb.Close, nb.Ping, nb
 	}
 	// With PostgreSQL, transactions commit side by side (on this node and
 	// others) and their events carry Seq: subscribers get each
@@ -223,6 +224,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("start websocket gateway: %w", err)
 	}
 	server.Handle("GET /ws", gateway)
+	if natsBroker != nil {
+		// Events other nodes published while NATS was unreachable never
+		// arrive: send this node's clients to catch up from the database.
+		natsBroker.OnReconnect(func() {
+			cfg.Logger.Warn("asked realtime clients to reconnect and catch up after the NATS outage", "connections", gateway.Resync())
+		})
+	}
 	web.New().Mount(server) // the agent console at /app, the demo widget at /widget
 	dcfg := cfg.Delivery
 	dcfg.Store, dcfg.Logger, dcfg.Registerer, dcfg.DenyPrivate = db, cfg.Logger, registry, cfg.DenyPrivateWebhooks
