@@ -93,20 +93,32 @@ func (t *Tx) AddDeliveryAttempt(ctx context.Context, a *novatalks.DeliveryAttemp
 		VALUES (?, ?, ?, ?, ?) RETURNING id`, a.DeliveryID, ms(a.At), a.Duration.Milliseconds(), a.StatusCode, a.Error).Scan(&a.ID)
 }
 
-// DeleteDeliveries implements novatalks.Tx. Both statements select the same
-// rows: the oldest ones by ID, in one transaction; old rows come first in ID
-// order, so the scan stops soon without an index of its own.
+// DeleteDeliveries implements novatalks.Tx. It picks the oldest rows by ID
+// (old rows come first in ID order, so the scan stops soon without an index
+// of its own), skipping rows another node's clean-up holds, and deletes
+// them with their attempts.
 func (t *Tx) DeleteDeliveries(ctx context.Context, status string, before time.Time, limit int) (int, error) {
-	const rows = `SELECT id FROM deliveries WHERE status = ? AND updated_at < ? ORDER BY id LIMIT ?`
-	if _, err := t.q.ExecContext(ctx, `DELETE FROM delivery_attempts WHERE delivery_id IN (`+rows+`)`, status, ms(before), limit); err != nil {
+	ids, err := queryAll(ctx, t.q, scanInt64, `SELECT id FROM deliveries WHERE status = ? AND updated_at < ?
+		ORDER BY id LIMIT ?`+t.d.SkipLockedRows, status, ms(before), limit)
+	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	res, err := t.q.ExecContext(ctx, `DELETE FROM deliveries WHERE id IN (`+rows+`)`, status, ms(before), limit)
+	in, args := placeholders(ids)
+	if _, err := t.q.ExecContext(ctx, `DELETE FROM delivery_attempts WHERE delivery_id IN (`+in+`)`, args...); err != nil {
+		return 0, err
+	}
+	res, err := t.q.ExecContext(ctx, `DELETE FROM deliveries WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return 0, err
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+func scanInt64(sc scanner) (int64, error) {
+	var v int64
+	err := sc.Scan(&v)
+	return v, err
 }
 
 // FindDeliveryByID implements novatalks.Reader.
