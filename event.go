@@ -30,6 +30,13 @@ type Event struct {
 	InboxID        int64
 	ConversationID int64
 	ContactID      int64
+	// Seq is the event's position among the stored events of its conversation:
+	// the store numbers them 1, 2, 3, ... in commit order, without gaps, so that
+	// subscribers can restore commit order when events of several transactions
+	// or nodes interleave. It is 0 for events that are not stored (typing),
+	// events without a conversation, and on stores whose single writer
+	// publishes in commit order anyway (SQLite).
+	Seq int64
 
 	// Exactly the fields the type needs are set: Message for message events
 	// (with Reactions for reaction updates), Conversation for conversation
