@@ -29,9 +29,14 @@
 // isolates its subtests by creating fresh accounts in it; the few methods
 // that are not scoped by account (ClaimDeliveries, CountDeliveries,
 // NextDeliveryDue, DeleteDeliveries, FindDueSnoozed, FindBlobDeletions) get
-// a store of their own. What the suite cannot check through the interfaces
-// (durability across a reopen, panics inside Update, closing) stays with the
-// backend's own tests.
+// a store of their own. The groups run in parallel. What the suite cannot
+// check through the interfaces (durability across a reopen, panics inside
+// Update, closing) stays with the backend's own tests.
+//
+// A store may publish events after Update returned. To know that everything
+// committed before some point has been published, the suite commits a marker
+// event (contact.updated, without account or conversation) and waits up to
+// 10 s for it to arrive, relying on publication in commit order.
 package storetest
 
 import (
