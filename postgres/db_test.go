@@ -84,3 +84,35 @@ func TestExclusivelyBootstrapsOnce(t *testing.T) {
 		t.Errorf("a second account exists: %v", err)
 	}
 }
+
+func TestUpdate(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t, nil)
+	create := func(tx novatalks.Tx) error {
+		return tx.CreateAccount(ctx, &novatalks.Account{Name: "a"})
+	}
+
+	t.Run("PanicIsAnError", func(t *testing.T) {
+		if err := db.Update(ctx, func(novatalks.Tx) error { panic("bad") }); err == nil {
+			t.Fatal("panic not reported")
+		}
+		if err := db.Update(ctx, create); err != nil {
+			t.Errorf("update after a panic: %v", err)
+		}
+	})
+	t.Run("CanceledBeforeRunChangesNothing", func(t *testing.T) {
+		canceled, cancel := context.WithCancel(ctx)
+		cancel()
+		ran := false
+		if err := db.Update(canceled, func(novatalks.Tx) error { ran = true; return nil }); err == nil || ran {
+			t.Errorf("err %v, ran %v", err, ran)
+		}
+	})
+	t.Run("ClosedRefusesUpdates", func(t *testing.T) {
+		other := MustOpenDB(t, nil)
+		other.Close()
+		if err := other.Update(ctx, create); novatalks.ErrorCode(err) != novatalks.EUNSUPPORTED {
+			t.Errorf("update after close: %v", err)
+		}
+	})
+}

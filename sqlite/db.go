@@ -31,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"github.com/novatalks/novatalks"
@@ -89,7 +90,7 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 		return nil, fmt.Errorf("create database folder: %w", err)
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
-	writeDB, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	writeDB, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +110,7 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	}
 	// Readers get a 1 MiB page cache each (SQLite's default is 2 MiB): most
 	// reads are indexed lookups, and the OS page cache holds the file anyway.
-	readDB, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)&_pragma=cache_size(-1024)")
+	readDB, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas+"&_pragma=query_only(1)&_pragma=cache_size(-1024)")
 	if err != nil {
 		writeDB.Close()
 		return nil, err
@@ -292,6 +293,12 @@ var dialect = sqlstore.Dialect{IsUniqueViolation: isUniqueViolation, Like: "LIKE
 func isUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+// uriPath escapes path for a file: URI, in which '?' starts the parameters,
+// '#' a fragment and '%' an escape.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
 }
 
 func mustSub(fsys fs.FS, dir string) fs.FS {

@@ -48,52 +48,6 @@ func createAccount(ctx context.Context, tx novatalks.Tx, name string) error {
 func TestUpdate(t *testing.T) {
 	ctx := context.Background()
 
-	t.Run("CommitsAndPublishesAfterCommit", func(t *testing.T) {
-		rec := &recorder{}
-		db := MustOpenDB(t, rec)
-		err := db.Update(ctx, func(tx novatalks.Tx) error {
-			if err := createAccount(ctx, tx, "a"); err != nil {
-				return err
-			}
-			tx.Emit(novatalks.Event{Type: novatalks.EventContactCreated})
-			if n := len(rec.all()); n != 0 {
-				t.Errorf("%d events published before commit", n)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := len(rec.all()); n != 1 {
-			t.Errorf("%d events after commit, want 1", n)
-		}
-		if _, err := db.FindAccountByID(ctx, 1); err != nil {
-			t.Errorf("committed account not readable: %v", err)
-		}
-	})
-
-	t.Run("ErrorRollsBackAndDropsEvents", func(t *testing.T) {
-		rec := &recorder{}
-		db := MustOpenDB(t, rec)
-		boom := errors.New("boom")
-		err := db.Update(ctx, func(tx novatalks.Tx) error {
-			if err := createAccount(ctx, tx, "a"); err != nil {
-				return err
-			}
-			tx.Emit(novatalks.Event{Type: novatalks.EventContactCreated})
-			return boom
-		})
-		if !errors.Is(err, boom) {
-			t.Fatalf("err = %v", err)
-		}
-		if _, err := db.FindAccountByID(ctx, 1); novatalks.ErrorCode(err) != novatalks.ENOTFOUND {
-			t.Errorf("rolled back account found: %v", err)
-		}
-		if n := len(rec.all()); n != 0 {
-			t.Errorf("%d events of a rolled back transaction", n)
-		}
-	})
-
 	t.Run("PanicIsAnErrorAndWriterSurvives", func(t *testing.T) {
 		db := MustOpenDB(t, nil)
 		err := db.Update(ctx, func(tx novatalks.Tx) error { panic("bad") })
