@@ -8,8 +8,8 @@ package apptest
 import (
 	"context"
 	"net"
-	"os"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"testing"
 	"time"
