@@ -32,25 +32,30 @@ type Reader interface {
 
 	// FindContactByID returns the contact of the account; ENOTFOUND otherwise.
 	FindContactByID(ctx context.Context, accountID, id int64) (*Contact, error)
-	// FindContacts returns one page of the account's contacts, newest first,
-	// and how many contacts the account has in all.
+	// FindContacts returns one page of the account's contacts, newest first
+	// (a Limit of 0 means all of them), and how many contacts the account
+	// has in all.
 	FindContacts(ctx context.Context, filter ContactFilter) ([]*Contact, int, error)
-	// FindContactInboxByTokenHash returns the contact inbox whose pubsub token hashes to hash; ENOTFOUND otherwise.
+	// FindContactInboxByTokenHash returns the contact inbox whose pubsub token
+	// hashes to hash, with the ID of its conversation; ENOTFOUND otherwise
+	// (also when it has no conversation).
 	FindContactInboxByTokenHash(ctx context.Context, hash string) (*ContactInbox, error)
 
 	// FindConversationByID returns the conversation of the account, with its
 	// Inbox, Contact and Assignee; ENOTFOUND otherwise.
 	FindConversationByID(ctx context.Context, accountID, id int64) (*Conversation, error)
 	// FindConversations returns the conversations of one account that the
-	// filter selects, most recently active first, hydrated like
-	// FindConversationByID and also with LastMessage and UnreadCount.
+	// filter selects, most recently active first (a Limit of 0 means all of
+	// them), hydrated like FindConversationByID and also with LastMessage
+	// and UnreadCount.
 	FindConversations(ctx context.Context, filter ConversationFilter) ([]*Conversation, error)
 	// CountConversations counts the conversations the filter selects,
 	// ignoring its assignee type, paging and ID: in all, assigned to userID,
 	// assigned to anyone and unassigned.
 	CountConversations(ctx context.Context, filter ConversationFilter, userID int64) (ConversationCounts, error)
-	// FindDueSnoozed returns up to limit conversations, of any account, that
-	// are snoozed with a snoozed_until at or before at, earliest first. It is
+	// FindDueSnoozed returns up to limit conversations (0: all), of any
+	// account, that are snoozed with a snoozed_until at or before at,
+	// earliest first. It is
 	// the one lookup not scoped by account: it serves the server's own
 	// reopening of snoozed conversations, never a caller.
 	FindDueSnoozed(ctx context.Context, at time.Time, limit int) ([]ConversationRef, error)
@@ -83,14 +88,15 @@ type Reader interface {
 	// FindDeliveryByID returns the delivery of the account with its History;
 	// ENOTFOUND otherwise.
 	FindDeliveryByID(ctx context.Context, accountID, id int64) (*Delivery, error)
-	// FindDeliveries returns the deliveries the filter selects, newest first,
-	// without History.
+	// FindDeliveries returns the deliveries the filter selects, newest first
+	// (a Limit of 0 means all of them), without History.
 	FindDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error)
 	// CountDeliveries counts the deliveries of every account by status. It
 	// is not scoped by account: it serves the server's own metrics.
 	CountDeliveries(ctx context.Context) (DeliveryStats, error)
-	// NextDeliveryDue returns when the earliest pending delivery of any
-	// account is due (its next attempt, or the end of its lease when later),
+	// NextDeliveryDue returns when the earliest claimable pending delivery
+	// of any account is due (its next attempt, or the end of its lease when
+	// later; only the oldest pending delivery of an OrderKey is claimable),
 	// and false when none is pending. Workers call it before claiming, so
 	// an idle outbox costs no write.
 	NextDeliveryDue(ctx context.Context) (time.Time, bool, error)
@@ -148,7 +154,7 @@ type Tx interface {
 	// conversation already has a message with m.EchoID.
 	CreateMessage(ctx context.Context, m *Message) error
 	// UpdateMessage writes the mutable fields of m (content, content
-	// attributes, status, updated and deleted times).
+	// attributes, status, pinned, updated and deleted times).
 	UpdateMessage(ctx context.Context, m *Message) error
 
 	// CreateAttachment inserts a (with MessageID and AccountID set) and sets a.ID.
