@@ -16,16 +16,24 @@ import (
 	"github.com/novatalks/novatalks/internal/app"
 )
 
-// TestTwoNodesShareEventsOverNATS runs two servers on one data folder and one
-// NATS subject: a contact connected to node A and an agent connected to node
-// B see each other's messages, status changes and typing live, in order.
-func TestTwoNodesShareEventsOverNATS(t *testing.T) {
+// sharedNodes returns the configuration of the nodes of one deployment in
+// a test: the test NATS server, a subject of the test's own and one data
+// folder. It skips t, saying why, without NOVATALKS_TEST_NATS_URL.
+func sharedNodes(t *testing.T) func(*app.Config) {
+	t.Helper()
 	url := os.Getenv("NOVATALKS_TEST_NATS_URL")
 	if url == "" {
 		t.Skip("NOVATALKS_TEST_NATS_URL is not set: skipping the multi-node test (.ci/run sets it)")
 	}
 	dir, subject := t.TempDir(), "novatalks.test."+novatalks.NewToken()
-	onNATS := func(cfg *app.Config) { cfg.DataDir, cfg.NATSURL, cfg.NATSSubject = dir, url, subject }
+	return func(cfg *app.Config) { cfg.DataDir, cfg.NATSURL, cfg.NATSSubject = dir, url, subject }
+}
+
+// TestTwoNodesShareEventsOverNATS runs two servers on one data folder and one
+// NATS subject: a contact connected to node A and an agent connected to node
+// B see each other's messages, status changes and typing live, in order.
+func TestTwoNodesShareEventsOverNATS(t *testing.T) {
+	onNATS := sharedNodes(t)
 	nodeA := MustStartServerWith(t, onNATS)
 	nodeB := MustStartServerWith(t, onNATS)
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -87,15 +88,7 @@ func testBlobDeletion(t *testing.T, b Backend) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want == nil {
-			want = []string{}
-		}
-		if got == nil {
-			got = []string{}
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("FindBlobDeletions(%d) = %q, want %q (oldest first)", limit, got, want)
-		}
+		wantStrings(t, got, want, fmt.Sprintf("FindBlobDeletions(%d) (oldest first)", limit))
 	}
 	schedule := func(sec int, keys ...string) {
 		t.Helper()

@@ -25,6 +25,15 @@ func wantCode(tb testing.TB, err error, want, what string) {
 	}
 }
 
+// wantStrings fails tb unless got holds want, in order; nil and empty are
+// the same.
+func wantStrings(tb testing.TB, got, want []string, what string) {
+	tb.Helper()
+	if len(got) != len(want) || !slices.Equal(got, want) {
+		tb.Errorf("%s = %q, want %q", what, got, want)
+	}
+}
+
 // wantNoDiff fails tb when got and want differ (see diff).
 func wantNoDiff(tb testing.TB, got, want any, what string) {
 	tb.Helper()

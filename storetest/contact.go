@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -186,15 +187,7 @@ func testPushToken(t *testing.T, b Backend) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want == nil {
-				want = []string{}
-			}
-			if got == nil {
-				got = []string{}
-			}
-			if !slices.Equal(got, want) {
-				t.Errorf("FindPushTokens(%d) = %q, want %q (oldest first)", convID, got, want)
-			}
+			wantStrings(t, got, want, fmt.Sprintf("FindPushTokens(%d) (oldest first)", convID))
 		}
 		find(conv.ID)
 		add(conv.ID, "token-b", true)
