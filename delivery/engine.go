@@ -69,9 +69,13 @@ type Config struct {
 	// then has no effect.
 	Transport http.RoundTripper
 	// KeepDelivered is how long delivered rows are kept, for operators to
-	// look at, before the engine deletes them (default 7 days). Dead rows
-	// are kept until an operator retries them.
+	// look at, before the engine deletes them (default 7 days), and KeepDead
+	// how long dead rows are kept for an operator to retry (default 30
+	// days, counted from when they died or were last retried).
 	KeepDelivered time.Duration
+	KeepDead      time.Duration
+	// CleanupInterval is how often old rows are looked for (default an hour).
+	CleanupInterval time.Duration
 }
 
 // Engine delivers the outbox. Start it once; Close stops it. It is safe for
@@ -112,6 +116,8 @@ func New(cfg Config) *Engine {
 	setDefault(&cfg.MaxBackoff, time.Hour)
 	setDefault(&cfg.PollInterval, time.Second)
 	setDefault(&cfg.KeepDelivered, 7*24*time.Hour)
+	setDefault(&cfg.KeepDead, 30*24*time.Hour)
+	setDefault(&cfg.CleanupInterval, time.Hour)
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
 	}
@@ -261,30 +267,41 @@ func (e *Engine) observeQueue(now time.Time) {
 // cleanupBatch is how many delivered rows one clean-up transaction deletes.
 const cleanupBatch = 1000
 
-// cleanup deletes delivered rows older than KeepDelivered, at most once an
-// hour, in small transactions so that the writer is never held long.
+// cleanup deletes delivered rows older than KeepDelivered and dead rows
+// older than KeepDead, once every CleanupInterval, in small transactions so
+// that no writer is held long.
 func (e *Engine) cleanup(now time.Time) {
-	if now.Sub(e.lastCleanup) < time.Hour {
+	if now.Sub(e.lastCleanup) < e.cfg.CleanupInterval {
 		return
 	}
 	e.lastCleanup = now
+	for status, keep := range map[string]time.Duration{
+		novatalks.DeliveryDelivered: e.cfg.KeepDelivered, novatalks.DeliveryDead: e.cfg.KeepDead,
+	} {
+		if err := e.deleteOld(status, now.Add(-keep)); err != nil {
+			if e.ctx.Err() == nil {
+				e.cfg.Logger.Error("delivery: delete old deliveries", "status", status, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// deleteOld deletes the rows of status last changed before t, a batch at a
+// time.
+func (e *Engine) deleteOld(status string, before time.Time) error {
 	for e.ctx.Err() == nil {
 		var n int
 		err := e.cfg.Store.Update(e.ctx, func(tx novatalks.Tx) error {
 			var err error
-			n, err = tx.DeleteDeliveries(e.ctx, novatalks.DeliveryDelivered, now.Add(-e.cfg.KeepDelivered), cleanupBatch)
+			n, err = tx.DeleteDeliveries(e.ctx, status, before, cleanupBatch)
 			return err
 		})
-		if err != nil {
-			if e.ctx.Err() == nil {
-				e.cfg.Logger.Error("delivery: delete old deliveries", "err", err)
-			}
-			return
-		}
-		if n < cleanupBatch {
-			return
+		if err != nil || n < cleanupBatch {
+			return err
 		}
 	}
+	return nil
 }
 
 // outcome is what one attempt came to.

@@ -277,3 +277,50 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		t.Errorf("the retry came %v after the 429, want at least the Retry-After of 1s", all[1].At.Sub(all[0].At))
 	}
 }
+
+// TestOldDeliveriesAreDeleted: delivered and dead rows go, with their
+// attempts, once they are older than the engine keeps them; pending ones
+// stay whatever their age.
+func TestOldDeliveriesAreDeleted(t *testing.T) {
+	srv := MustStartServerWith(t, func(c *app.Config) {
+		fastDelivery(c)
+		c.Delivery.CleanupInterval = 50 * time.Millisecond
+		c.Delivery.KeepDelivered, c.Delivery.KeepDead = 400*time.Millisecond, 800*time.Millisecond
+	})
+	rc := MustStartReceiver(t)
+	tok := srv.AdminToken()
+	rc.Answer(func(_ int, d Delivered) int {
+		if d.Path == "/gone" {
+			return http.StatusGone
+		}
+		return http.StatusOK
+	})
+	for _, path := range []string{"/ok", "/gone"} {
+		srv.Agent(t, tok, 200, Request{Method: "POST", Path: accountPath(1, "/webhooks"), Body: map[string]any{
+			"webhook": map[string]any{"url": rc.URL + path, "subscriptions": []string{"contact_created"}}}})
+	}
+	srv.StartConversation(t, map[string]any{"name": "Olena"})
+	counts := func() map[string]int {
+		list, err := srv.App.Service.Deliveries(t.Context(), adminActor(t, srv), deliveryFilter(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, d := range list {
+			out[d.Status]++
+		}
+		return out
+	}
+	apptest.Eventually(t, "one delivered and one dead delivery", func() bool {
+		c := counts()
+		return c["delivered"] == 1 && c["dead"] == 1
+	})
+	apptest.Eventually(t, "the delivered row to go before the dead one", func() bool {
+		c := counts()
+		if c["delivered"] == 0 && c["dead"] == 0 {
+			t.Fatal("the dead row went as early as the delivered one")
+		}
+		return c["delivered"] == 0 && c["dead"] == 1
+	})
+	apptest.Eventually(t, "the dead row to go", func() bool { return len(counts()) == 0 })
+}
