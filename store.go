@@ -151,7 +151,8 @@ type Tx interface {
 	UpdateConversation(ctx context.Context, c *Conversation) error
 
 	// CreateMessage inserts m and sets m.ID. It returns ECONFLICT if the
-	// conversation already has a message with m.EchoID.
+	// conversation already has a message with m.EchoID, and then has
+	// written nothing and leaves the transaction usable.
 	CreateMessage(ctx context.Context, m *Message) error
 	// UpdateMessage writes the mutable fields of m (content, content
 	// attributes, status, pinned, updated and deleted times).

@@ -88,6 +88,24 @@ func testMessage(t *testing.T, b Backend) {
 		wantCode(t, err, novatalks.ECONFLICT, "CreateMessage twice with one echo_id in one transaction")
 		_, err = s.FindMessageByEchoID(bg, sc.Conversation.ID, "e-2")
 		wantCode(t, err, novatalks.ENOTFOUND, "the first message of the failed transaction")
+		// The conflict leaves the transaction usable: the service reads the
+		// existing message in it, and what else it wrote commits.
+		var found *novatalks.Message
+		err = s.Update(bg, func(tx novatalks.Tx) error {
+			m := newMessage(sc.Conversation, "retry")
+			m.EchoID = ptr("e-1")
+			if err := tx.CreateMessage(bg, m); novatalks.ErrorCode(err) != novatalks.ECONFLICT {
+				return fmt.Errorf("CreateMessage with a known echo_id: %v, want ECONFLICT", err)
+			}
+			var err error
+			if found, err = tx.FindMessageByEchoID(bg, sc.Conversation.ID, "e-1"); err != nil {
+				return err
+			}
+			return tx.CreateMessage(bg, newMessage(sc.Conversation, "after the conflict"))
+		})
+		if err != nil || found == nil || found.ID != first.ID {
+			t.Errorf("a transaction after an echo_id conflict: %v, found %s; want it usable and message %d", err, format(found), first.ID)
+		}
 		createMessage(t, s, sibling, "other conversation", func(m *novatalks.Message) { m.EchoID = ptr("e-1") })
 		createMessage(t, s, sc.Conversation, "no echo", func(m *novatalks.Message) { m.EchoID = nil })
 		createMessage(t, s, sc.Conversation, "no echo either", func(m *novatalks.Message) { m.EchoID = nil })

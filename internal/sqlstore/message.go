@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 
@@ -285,7 +286,10 @@ func (r Reader) loadSenders(ctx context.Context, s senderSet) error {
 	return nil
 }
 
-// CreateMessage implements novatalks.Tx.
+// CreateMessage implements novatalks.Tx. A known echo_id inserts nothing
+// (ON CONFLICT DO NOTHING) rather than failing the statement, so that the
+// transaction stays usable on PostgreSQL too: the service then reads the
+// existing message in it.
 func (t *Tx) CreateMessage(ctx context.Context, m *novatalks.Message) error {
 	attrs, err := jsonText(m.ContentAttributes)
 	if err != nil {
@@ -294,11 +298,15 @@ func (t *Tx) CreateMessage(ctx context.Context, m *novatalks.Message) error {
 	err = t.q.QueryRowContext(ctx, `INSERT INTO messages (account_id, inbox_id, conversation_id, dialog_id,
 		message_type, content_type, content, content_attributes, private, pinned, status, sender_type, sender_id,
 		echo_id, source_id, reply_to_id, created_at, updated_at, deleted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING id`,
 		m.AccountID, m.InboxID, m.ConversationID, m.DialogID, m.MessageType, m.ContentType, m.Content, attrs,
 		m.Private, m.Pinned, m.Status, m.SenderType, m.SenderID, m.EchoID, m.SourceID, m.ReplyToID,
 		ms(m.CreatedAt), ms(m.UpdatedAt), msPtr(m.DeletedAt)).Scan(&m.ID)
-	return t.conflict(err, "a message with this echo_id already exists")
+	if errors.Is(err, sql.ErrNoRows) { // the only unique key besides the ID: (conversation, echo_id)
+		return novatalks.Errorf(novatalks.ECONFLICT, "a message with this echo_id already exists")
+	}
+	return err
 }
 
 // UpdateMessage implements novatalks.Tx. A message that is deleted loses its
