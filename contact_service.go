@@ -266,15 +266,15 @@ func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSes
 	}
 	content := in.Content
 	var attrs = map[string]any{}
-	var replyTo *int64
+	var replied *Message
 	if id, text, ok, err := ParseReplyMarkers(content); err != nil {
 		return nil, false, err
 	} else if ok {
-		replied, err := tx.FindMessageByID(ctx, conv.ID, id)
+		replied, err = tx.FindMessageByID(ctx, conv.ID, id)
 		if err != nil || !replied.VisibleToContact() {
 			return nil, false, &Error{Code: EINVALID, Message: "the replied message does not exist in this conversation"}
 		}
-		content, replyTo = text, &id
+		content = text
 		attrs["in_reply_to"] = id
 	}
 	var c *string
@@ -282,7 +282,7 @@ func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSes
 		c = &content
 	}
 	echo := in.EchoID
-	m, err = s.insertContactMessage(ctx, tx, sess, conv, c, attrs, replyTo, &echo, in.Files)
+	m, err = s.insertContactMessage(ctx, tx, sess, conv, c, attrs, replied, &echo, in.Files)
 	return m, err == nil, err
 }
 
@@ -302,8 +302,14 @@ func findByEchoID(ctx context.Context, tx Tx, conversationID int64, echoID strin
 // insertContactMessage reopens conv if needed, inserts an incoming message
 // with files as its attachments and emits message.created. A resolved
 // conversation of an inbox handed to a bot reopens pending, for the bot
-// (Chatwoot's rule); a snoozed one opens.
-func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, content *string, attrs map[string]any, replyTo *int64, echoID *string, files *Uploads) (*Message, error) {
+// (Chatwoot's rule); a snoozed one opens. replied, when the message answers
+// one, is that message as FindMessageByID returns it.
+//
+// The event carries the new message as FindMessageByID would return it, built
+// from what the transaction has instead of read back: the sender is the
+// session's contact, the reply summary comes from replied, the attachments
+// are the rows just written and there are no reactions yet.
+func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, content *string, attrs map[string]any, replied *Message, echoID *string, files *Uploads) (*Message, error) {
 	if conv.Status == StatusResolved || conv.Status == StatusSnoozed {
 		target := StatusOpen
 		if conv.Status == StatusResolved {
@@ -326,7 +332,10 @@ func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *Contact
 		AccountID: conv.AccountID, InboxID: conv.InboxID, ConversationID: conv.ID, DialogID: conv.DialogID,
 		MessageType: MessageIncoming, ContentType: ContentText, Content: content, ContentAttributes: attrs,
 		Status: MessageSent, SenderType: SenderContact, SenderID: &contactID, EchoID: echoID,
-		ReplyToID: replyTo, CreatedAt: at, UpdatedAt: at,
+		CreatedAt: at, UpdatedAt: at,
+	}
+	if replied != nil {
+		m.ReplyToID = &replied.ID
 	}
 	if err := tx.CreateMessage(ctx, m); err != nil {
 		return nil, err
@@ -338,7 +347,15 @@ func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *Contact
 	if err := tx.UpdateConversation(ctx, conv); err != nil {
 		return nil, err
 	}
-	return emitMessage(ctx, tx, EventMessageCreated, conv, m.ID)
+	m.ContentAttributes = storedAttributes(attrs)
+	m.Sender = &Sender{ID: contactID, Type: SenderContact, Name: sess.Contact.Name}
+	m.Attachments = files.attachments()
+	m.Reactions = []*Reaction{}
+	if replied != nil {
+		m.Reply = replySummary(replied)
+	}
+	emitNewMessage(tx, conv, m)
+	return m, nil
 }
 
 // contactMessageUpdate runs fn on message id of the session's conversation in a
@@ -480,7 +497,7 @@ func (s *Service) AnswerInteractive(ctx context.Context, sess *ContactSession, i
 			return tx.UpdateConversation(ctx, conv)
 		}
 		answer := map[string]any{"in_reply_to": m.ID, "submitted_value": value}
-		_, err := s.insertContactMessage(ctx, tx, sess, conv, &title, answer, &m.ID, nil, nil)
+		_, err := s.insertContactMessage(ctx, tx, sess, conv, &title, answer, m, nil, nil)
 		return err
 	})
 }

@@ -272,6 +272,35 @@ func emitMessage(ctx context.Context, tx Tx, t EventType, conv *Conversation, id
 	return m, nil
 }
 
+// emitNewMessage emits message.created for m, a message of conv created in
+// tx and filled in (hydrated) by the caller as FindMessageByID would return
+// it, which saves reading it back.
+func emitNewMessage(tx Tx, conv *Conversation, m *Message) {
+	tx.Emit(Event{Type: EventMessageCreated, AccountID: conv.AccountID, InboxID: conv.InboxID,
+		ConversationID: conv.ID, ContactID: conv.ContactID, Message: m})
+}
+
+// replySummary returns the Reply of a message that answers q, where q is
+// hydrated (FindMessageByID) and of the same conversation.
+func replySummary(q *Message) *Reply {
+	return &Reply{ID: q.ID, Content: q.Content, MessageType: q.MessageType, ContentType: q.ContentType,
+		Sender: q.Sender, Attachments: q.Attachments, CreatedAt: q.CreatedAt}
+}
+
+// storedAttributes returns content attributes as a store gives them back:
+// stores keep them as JSON, so numbers come back as float64 and an empty or
+// nil map as an empty one.
+func storedAttributes(attrs map[string]any) map[string]any {
+	out := map[string]any{}
+	if len(attrs) == 0 {
+		return out
+	}
+	if b, err := json.Marshal(attrs); err == nil {
+		_ = json.Unmarshal(b, &out)
+	}
+	return out
+}
+
 // jsonSize returns the size of v as JSON.
 func jsonSize(v any) int {
 	b, err := json.Marshal(v)
