@@ -15,7 +15,8 @@ import (
 // message.created event carries, which the service builds without reading
 // it back, is the message the store returns: for a first message, a plain
 // one, one with files, replies (to a message with files, to a deleted one),
-// an interactive answer and one that reopens a resolved conversation.
+// an interactive answer, one that reopens a resolved conversation, and one
+// sent right after the contact was renamed.
 func TestContactMessageEventMatchesStore(t *testing.T) {
 	srv := MustStartServer(t)
 	ctx := context.Background()
@@ -72,7 +73,13 @@ func TestContactMessageEventMatchesStore(t *testing.T) {
 	}
 	srv.Send(t, c, "reopen", "e6")
 	check("reopening")
-	if checked != 8 {
-		t.Errorf("checked %d message.created events of the contact, want 8", checked)
+	name := "Ann Renamed"
+	if _, err := srv.App.Service.UpdateContact(ctx, admin, c.ContactID, novatalks.ContactUpdate{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Send(t, c, "after the rename", "e7")
+	check("after a rename")
+	if checked != 9 {
+		t.Errorf("checked %d message.created events of the contact, want 9", checked)
 	}
 }

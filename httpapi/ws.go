@@ -357,7 +357,7 @@ func (g *Gateway) subscribe(c *client, raw json.RawMessage) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var sub subscription
-	sess, err := g.service.AuthenticateContact(ctx, d.PubsubToken, "")
+	sess, err := g.service.AuthenticateContactUncached(ctx, d.PubsubToken, "")
 	if err == nil {
 		sub = subscription{accountID: sess.AccountID, conversationID: sess.ConversationID, contactID: sess.ContactID,
 			inboxID: sess.InboxID, name: sess.Contact.Name}
