@@ -2,6 +2,7 @@ package novatalks
 
 import (
 	"context"
+	"errors"
 	"net/mail"
 	"regexp"
 	"strconv"
@@ -260,19 +261,44 @@ func (s *Service) SendContactMessage(ctx context.Context, sess *ContactSession, 
 // addContactMessage is SendContactMessage inside a transaction holding conv.
 // created is false when the echo_id was known and the existing message is
 // returned.
+//
+// A known echo_id wins over everything else, as the request is a retry. When
+// the conversation needs no reopening, the message is the first thing
+// written, so the echo_id is not looked up beforehand: the store refuses a
+// known one (CreateMessage's ECONFLICT, which leaves the transaction usable)
+// and only then is the existing message read. That saves a query inside the
+// single writer for every new message.
 func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, in *NewContactMessage) (m *Message, created bool, err error) {
-	if existing, err := findByEchoID(ctx, tx, conv.ID, in.EchoID); existing != nil || err != nil {
-		return existing, false, err
+	insertFirst := in.EchoID != "" && conv.Status != StatusResolved && conv.Status != StatusSnoozed
+	if !insertFirst {
+		if existing, err := findByEchoID(ctx, tx, conv.ID, in.EchoID); existing != nil || err != nil {
+			return existing, false, err
+		}
 	}
+	m, err = s.newContactMessage(ctx, tx, sess, conv, in)
+	var taken echoTakenError
+	if insertFirst && (ErrorCode(err) == EINVALID || errors.As(err, &taken)) {
+		// Nothing was written: a retry gets its message back.
+		if existing, ferr := findByEchoID(ctx, tx, conv.ID, in.EchoID); existing != nil || ferr != nil {
+			return existing, false, ferr
+		}
+	}
+	return m, err == nil, err
+}
+
+// newContactMessage reads the reply markers of in and inserts the message
+// (insertContactMessage). When it fails with EINVALID or echoTakenError it
+// has written nothing (unless it reopened conv).
+func (s *Service) newContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, in *NewContactMessage) (*Message, error) {
 	content := in.Content
 	var attrs = map[string]any{}
 	var replied *Message
 	if id, text, ok, err := ParseReplyMarkers(content); err != nil {
-		return nil, false, err
+		return nil, err
 	} else if ok {
 		replied, err = tx.FindMessageByID(ctx, conv.ID, id)
 		if err != nil || !replied.VisibleToContact() {
-			return nil, false, &Error{Code: EINVALID, Message: "the replied message does not exist in this conversation"}
+			return nil, &Error{Code: EINVALID, Message: "the replied message does not exist in this conversation"}
 		}
 		content = text
 		attrs["in_reply_to"] = id
@@ -282,9 +308,15 @@ func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSes
 		c = &content
 	}
 	echo := in.EchoID
-	m, err = s.insertContactMessage(ctx, tx, sess, conv, c, attrs, replied, &echo, in.Files)
-	return m, err == nil, err
+	return s.insertContactMessage(ctx, tx, sess, conv, c, attrs, replied, &echo, in.Files)
 }
+
+// echoTakenError is insertContactMessage's error when the store refused the
+// message because the conversation has a message with its echo_id; nothing
+// of the message was written.
+type echoTakenError struct{ error }
+
+func (e echoTakenError) Unwrap() error { return e.error }
 
 // findByEchoID returns the message of the conversation with that echo_id,
 // or nil (and no error) when there is none or echoID is "".
@@ -337,7 +369,9 @@ func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *Contact
 	if replied != nil {
 		m.ReplyToID = &replied.ID
 	}
-	if err := tx.CreateMessage(ctx, m); err != nil {
+	if err := tx.CreateMessage(ctx, m); ErrorCode(err) == ECONFLICT && echoID != nil {
+		return nil, echoTakenError{err}
+	} else if err != nil {
 		return nil, err
 	}
 	if err := files.attach(ctx, tx, m); err != nil {

@@ -145,7 +145,8 @@ type Tx interface {
 	UpdateConversation(ctx context.Context, c *Conversation) error
 
 	// CreateMessage inserts m and sets m.ID. It returns ECONFLICT if the
-	// conversation already has a message with m.EchoID.
+	// conversation already has a message with m.EchoID; the transaction
+	// stays usable then (the service reads the existing message next).
 	CreateMessage(ctx context.Context, m *Message) error
 	// UpdateMessage writes the mutable fields of m (content, content
 	// attributes, status, updated and deleted times).
