@@ -2,6 +2,7 @@ package novatalks
 
 import (
 	"context"
+	"errors"
 	"net/mail"
 	"regexp"
 	"strconv"
@@ -260,21 +261,46 @@ func (s *Service) SendContactMessage(ctx context.Context, sess *ContactSession, 
 // addContactMessage is SendContactMessage inside a transaction holding conv.
 // created is false when the echo_id was known and the existing message is
 // returned.
+//
+// A known echo_id wins over everything else, as the request is a retry. When
+// the conversation needs no reopening, the message is the first thing
+// written, so the echo_id is not looked up beforehand: the store refuses a
+// known one (CreateMessage's ECONFLICT, which leaves the transaction usable)
+// and only then is the existing message read. That saves a query inside the
+// single writer for every new message.
 func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, in *NewContactMessage) (m *Message, created bool, err error) {
-	if existing, err := findByEchoID(ctx, tx, conv.ID, in.EchoID); existing != nil || err != nil {
-		return existing, false, err
+	insertFirst := in.EchoID != "" && conv.Status != StatusResolved && conv.Status != StatusSnoozed
+	if !insertFirst {
+		if existing, err := findByEchoID(ctx, tx, conv.ID, in.EchoID); existing != nil || err != nil {
+			return existing, false, err
+		}
 	}
+	m, err = s.newContactMessage(ctx, tx, sess, conv, in)
+	var taken echoTakenError
+	if insertFirst && (ErrorCode(err) == EINVALID || errors.As(err, &taken)) {
+		// Nothing was written: a retry gets its message back.
+		if existing, ferr := findByEchoID(ctx, tx, conv.ID, in.EchoID); existing != nil || ferr != nil {
+			return existing, false, ferr
+		}
+	}
+	return m, err == nil, err
+}
+
+// newContactMessage reads the reply markers of in and inserts the message
+// (insertContactMessage). When it fails with EINVALID or echoTakenError it
+// has written nothing (unless it reopened conv).
+func (s *Service) newContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, in *NewContactMessage) (*Message, error) {
 	content := in.Content
 	var attrs = map[string]any{}
-	var replyTo *int64
+	var replied *Message
 	if id, text, ok, err := ParseReplyMarkers(content); err != nil {
-		return nil, false, err
+		return nil, err
 	} else if ok {
-		replied, err := tx.FindMessageByID(ctx, conv.ID, id)
+		replied, err = tx.FindMessageByID(ctx, conv.ID, id)
 		if err != nil || !replied.VisibleToContact() {
-			return nil, false, &Error{Code: EINVALID, Message: "the replied message does not exist in this conversation"}
+			return nil, &Error{Code: EINVALID, Message: "the replied message does not exist in this conversation"}
 		}
-		content, replyTo = text, &id
+		content = text
 		attrs["in_reply_to"] = id
 	}
 	var c *string
@@ -282,9 +308,15 @@ func (s *Service) addContactMessage(ctx context.Context, tx Tx, sess *ContactSes
 		c = &content
 	}
 	echo := in.EchoID
-	m, err = s.insertContactMessage(ctx, tx, sess, conv, c, attrs, replyTo, &echo, in.Files)
-	return m, err == nil, err
+	return s.insertContactMessage(ctx, tx, sess, conv, c, attrs, replied, &echo, in.Files)
 }
+
+// echoTakenError is insertContactMessage's error when the store refused the
+// message because the conversation has a message with its echo_id; nothing
+// of the message was written.
+type echoTakenError struct{ error }
+
+func (e echoTakenError) Unwrap() error { return e.error }
 
 // findByEchoID returns the message of the conversation with that echo_id,
 // or nil (and no error) when there is none or echoID is "".
@@ -302,8 +334,14 @@ func findByEchoID(ctx context.Context, tx Tx, conversationID int64, echoID strin
 // insertContactMessage reopens conv if needed, inserts an incoming message
 // with files as its attachments and emits message.created. A resolved
 // conversation of an inbox handed to a bot reopens pending, for the bot
-// (Chatwoot's rule); a snoozed one opens.
-func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, content *string, attrs map[string]any, replyTo *int64, echoID *string, files *Uploads) (*Message, error) {
+// (Chatwoot's rule); a snoozed one opens. replied, when the message answers
+// one, is that message as FindMessageByID returns it.
+//
+// The event carries the new message as FindMessageByID would return it, built
+// from what the transaction has instead of read back: the sender is the
+// session's contact, the reply summary comes from replied, the attachments
+// are the rows just written and there are no reactions yet.
+func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *ContactSession, conv *Conversation, content *string, attrs map[string]any, replied *Message, echoID *string, files *Uploads) (*Message, error) {
 	if conv.Status == StatusResolved || conv.Status == StatusSnoozed {
 		target := StatusOpen
 		if conv.Status == StatusResolved {
@@ -326,9 +364,14 @@ func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *Contact
 		AccountID: conv.AccountID, InboxID: conv.InboxID, ConversationID: conv.ID, DialogID: conv.DialogID,
 		MessageType: MessageIncoming, ContentType: ContentText, Content: content, ContentAttributes: attrs,
 		Status: MessageSent, SenderType: SenderContact, SenderID: &contactID, EchoID: echoID,
-		ReplyToID: replyTo, CreatedAt: at, UpdatedAt: at,
+		CreatedAt: at, UpdatedAt: at,
 	}
-	if err := tx.CreateMessage(ctx, m); err != nil {
+	if replied != nil {
+		m.ReplyToID = &replied.ID
+	}
+	if err := tx.CreateMessage(ctx, m); ErrorCode(err) == ECONFLICT && echoID != nil {
+		return nil, echoTakenError{err}
+	} else if err != nil {
 		return nil, err
 	}
 	if err := files.attach(ctx, tx, m); err != nil {
@@ -338,7 +381,15 @@ func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *Contact
 	if err := tx.UpdateConversation(ctx, conv); err != nil {
 		return nil, err
 	}
-	return emitMessage(ctx, tx, EventMessageCreated, conv, m.ID)
+	m.ContentAttributes = storedAttributes(attrs)
+	m.Sender = &Sender{ID: contactID, Type: SenderContact, Name: sess.Contact.Name}
+	m.Attachments = files.attachments()
+	m.Reactions = []*Reaction{}
+	if replied != nil {
+		m.Reply = replySummary(replied)
+	}
+	emitNewMessage(tx, conv, m)
+	return m, nil
 }
 
 // contactMessageUpdate runs fn on message id of the session's conversation in a
@@ -480,7 +531,7 @@ func (s *Service) AnswerInteractive(ctx context.Context, sess *ContactSession, i
 			return tx.UpdateConversation(ctx, conv)
 		}
 		answer := map[string]any{"in_reply_to": m.ID, "submitted_value": value}
-		_, err := s.insertContactMessage(ctx, tx, sess, conv, &title, answer, &m.ID, nil, nil)
+		_, err := s.insertContactMessage(ctx, tx, sess, conv, &title, answer, m, nil, nil)
 		return err
 	})
 }

@@ -178,16 +178,29 @@ func (t *recordingTx) Emit(e Event) {
 
 // update runs fn in one Store.Update and, in the same transaction, writes the
 // deliveries of the events fn emitted (see the outbox rules above). Without
-// a Renderer no delivery is written.
+// a Renderer no delivery is written. Once the change has committed, what the
+// Service caches about it is dropped (see sessionCache).
 func (s *Service) update(ctx context.Context, fn func(tx Tx) error) error {
-	if s.Renderer == nil {
-		return s.Store.Update(ctx, fn)
-	}
-	return s.commitWithDeliveries(ctx, func(tx Tx) ([]Event, error) {
+	var events []Event
+	record := func(tx Tx) ([]Event, error) {
 		rec := &recordingTx{Tx: tx}
 		err := fn(rec)
+		events = rec.events
 		return rec.events, err
-	})
+	}
+	var err error
+	if s.Renderer == nil {
+		err = s.Store.Update(ctx, func(tx Tx) error {
+			_, err := record(tx)
+			return err
+		})
+	} else {
+		err = s.commitWithDeliveries(ctx, record)
+	}
+	if err == nil {
+		s.sessions.forget(events)
+	}
+	return err
 }
 
 // commitWithDeliveries runs fn in a transaction, writes the deliveries of the

@@ -36,7 +36,8 @@ type Service struct {
 	// block.
 	DeliveriesWritten func()
 
-	targets deliveryTargets
+	targets  deliveryTargets
+	sessions sessionCache
 
 	// Blobs stores the files of attachments and Media tells their types and
 	// makes thumbnails; without both, messages with files are EUNSUPPORTED.
@@ -133,28 +134,73 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken string) (*Bootstrap,
 
 // AuthenticateContact returns the session of the contact whose pubsub token is
 // token. It returns EUNAUTHORIZED for a missing or unknown token and ENOTFOUND
-// when inboxIdentifier is set and does not name the token's inbox.
+// when inboxIdentifier is set and does not name the token's inbox. Sessions
+// are cached for a few seconds (see contactSessionTTL for how changes reach
+// the cache); the caller gets its own copy.
 func (s *Service) AuthenticateContact(ctx context.Context, token, inboxIdentifier string) (*ContactSession, error) {
 	if token == "" {
 		return nil, Errorf(EUNAUTHORIZED, "access_token header is required")
 	}
-	ci, err := s.Store.FindContactInboxByTokenHash(ctx, HashToken(token))
+	hash := HashToken(token)
+	now := s.Now()
+	sess, gen := s.sessions.get(hash, now)
+	if sess == nil || !TokenEqual(sess.PubsubToken, token) {
+		var err error
+		if sess, err = s.loadContactSession(ctx, hash, token); err != nil {
+			return nil, err
+		}
+		s.sessions.put(hash, sess, gen, now)
+	}
+	if err := s.checkSessionInbox(ctx, sess, inboxIdentifier); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// AuthenticateContactUncached is AuthenticateContact reading the store every
+// time and caching nothing. The realtime gateway uses it: a subscription
+// authenticates once per connection, so caching it would only cost memory.
+func (s *Service) AuthenticateContactUncached(ctx context.Context, token, inboxIdentifier string) (*ContactSession, error) {
+	if token == "" {
+		return nil, Errorf(EUNAUTHORIZED, "access_token header is required")
+	}
+	sess, err := s.loadContactSession(ctx, HashToken(token), token)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkSessionInbox(ctx, sess, inboxIdentifier); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// loadContactSession reads the session of token, whose hash is hash, from the
+// store.
+func (s *Service) loadContactSession(ctx context.Context, hash, token string) (*ContactSession, error) {
+	ci, err := s.Store.FindContactInboxByTokenHash(ctx, hash)
 	if ErrorCode(err) == ENOTFOUND || (err == nil && !TokenEqual(ci.PubsubToken, token)) {
 		return nil, Errorf(EUNAUTHORIZED, "invalid access token")
 	} else if err != nil {
 		return nil, err
-	}
-	if inboxIdentifier != "" {
-		inbox, err := s.Store.FindInboxByIdentifier(ctx, inboxIdentifier)
-		if err != nil || inbox.ID != ci.InboxID {
-			return nil, notFoundUnlessInternal(err, "inbox not found")
-		}
 	}
 	contact, err := s.Store.FindContactByID(ctx, ci.AccountID, ci.ContactID)
 	if err != nil {
 		return nil, err
 	}
 	return &ContactSession{ContactInbox: *ci, Contact: contact}, nil
+}
+
+// checkSessionInbox returns ENOTFOUND when inboxIdentifier is set and does not
+// name the session's inbox.
+func (s *Service) checkSessionInbox(ctx context.Context, sess *ContactSession, inboxIdentifier string) error {
+	if inboxIdentifier == "" {
+		return nil
+	}
+	inbox, err := s.Store.FindInboxByIdentifier(ctx, inboxIdentifier)
+	if err != nil || inbox.ID != sess.InboxID {
+		return notFoundUnlessInternal(err, "inbox not found")
+	}
+	return nil
 }
 
 // AuthenticateUser returns the agent whose API access token is token. It
@@ -270,6 +316,35 @@ func emitMessage(ctx context.Context, tx Tx, t EventType, conv *Conversation, id
 	tx.Emit(Event{Type: t, AccountID: conv.AccountID, InboxID: conv.InboxID,
 		ConversationID: conv.ID, ContactID: conv.ContactID, Message: m})
 	return m, nil
+}
+
+// emitNewMessage emits message.created for m, a message of conv created in
+// tx and filled in (hydrated) by the caller as FindMessageByID would return
+// it, which saves reading it back.
+func emitNewMessage(tx Tx, conv *Conversation, m *Message) {
+	tx.Emit(Event{Type: EventMessageCreated, AccountID: conv.AccountID, InboxID: conv.InboxID,
+		ConversationID: conv.ID, ContactID: conv.ContactID, Message: m})
+}
+
+// replySummary returns the Reply of a message that answers q, where q is
+// hydrated (FindMessageByID) and of the same conversation.
+func replySummary(q *Message) *Reply {
+	return &Reply{ID: q.ID, Content: q.Content, MessageType: q.MessageType, ContentType: q.ContentType,
+		Sender: q.Sender, Attachments: q.Attachments, CreatedAt: q.CreatedAt}
+}
+
+// storedAttributes returns content attributes as a store gives them back:
+// stores keep them as JSON, so numbers come back as float64 and an empty or
+// nil map as an empty one.
+func storedAttributes(attrs map[string]any) map[string]any {
+	out := map[string]any{}
+	if len(attrs) == 0 {
+		return out
+	}
+	if b, err := json.Marshal(attrs); err == nil {
+		_ = json.Unmarshal(b, &out)
+	}
+	return out
 }
 
 // jsonSize returns the size of v as JSON.

@@ -148,6 +148,17 @@ func (u *Uploads) attach(ctx context.Context, tx Tx, m *Message) error {
 	return nil
 }
 
+// attachments returns copies of the attachments attach wrote, in order, as
+// the store reads them back; never nil.
+func (u *Uploads) attachments() []*Attachment {
+	out := make([]*Attachment, u.Len())
+	for i := range out {
+		a := *u.files[i]
+		out[i] = &a
+	}
+	return out
+}
+
 // take marks the files as belonging to a committed message, so that Discard
 // leaves them alone.
 func (u *Uploads) take() {

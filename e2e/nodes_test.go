@@ -88,6 +88,32 @@ func TestTwoNodesShareEventsOverNATS(t *testing.T) {
 	}
 	// The contact never receives the activity message the status change left.
 	contact.ExpectNothing(t, 200*time.Millisecond)
+
+	// Node A caches the contact's session; a rename on node B reaches it
+	// through the broker, so node A's next message shows the new name.
+	nodeA.Send(t, c, "before the rename", "a2")
+	name := "Ada Renamed"
+	if _, err := nodeB.App.Service.UpdateContact(context.Background(), admin, c.ContactID, novatalks.ContactUpdate{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for seq := 3; ; seq++ {
+		before := nodeA.Events.Len()
+		nodeA.Send(t, c, "after the rename", "a"+strconv.Itoa(seq))
+		var got string
+		for _, e := range nodeA.Events.Since(before) {
+			if e.Type == novatalks.EventMessageCreated {
+				got = e.Message.Sender.Name
+			}
+		}
+		if got == name {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node A's messages still come from %q, want %q", got, name)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // TestNATSOutageSendsClientsToCatchUp cuts two nodes off NATS and brings it

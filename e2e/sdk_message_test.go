@@ -151,6 +151,33 @@ func TestCreateMessage(t *testing.T) {
 		}
 	})
 
+	t.Run("KnownEchoIDWinsOverABadReply", func(t *testing.T) {
+		srv.Send(t, c, "the original", "known")
+		n, before := len(srv.Messages(t, c, "?limit=100")), srv.Events.Len()
+		srv.SDK(t, 200, Request{Method: "POST", Path: messagesPath, Token: c.Token,
+			Body: `{"message": {"content": "[RepliedMessageDialogId:]d[RepliedMessageId:]999999[RepliedContent:]q[Content:]c", "echo_id": "known"}}`})
+		if got := len(srv.Messages(t, c, "?limit=100")); got != n {
+			t.Errorf("got %d messages, want %d", got, n)
+		}
+		if got := srv.Events.Len() - before; got != 0 {
+			t.Errorf("got %d events, want none", got)
+		}
+	})
+
+	t.Run("RetryDoesNotReopen", func(t *testing.T) {
+		srv.Send(t, c, "before resolving", "before-resolve")
+		if _, err := srv.App.Service.ChangeStatus(context.Background(), novatalks.UserActor(srv.App.Bootstrap.Admin),
+			c.ConversationID, novatalks.StatusResolved, nil); err != nil {
+			t.Fatal(err)
+		}
+		before := srv.Events.Len()
+		srv.Send(t, c, "before resolving", "before-resolve")
+		if got := srv.Events.Len() - before; got != 0 {
+			t.Errorf("a retry to a resolved conversation emitted %d events", got)
+		}
+		srv.Send(t, c, "reopens", "reopens")
+	})
+
 	t.Run("ConcurrentRetriesCreateOneMessage", func(t *testing.T) {
 		n := len(srv.Messages(t, c, "?limit=100"))
 		var wg sync.WaitGroup

@@ -215,7 +215,12 @@ func queryLimit(r *http.Request) (int, error) {
 // body.
 func (s *Server) handleCreateMessage(w http.ResponseWriter, r *http.Request, sess *novatalks.ContactSession) error {
 	var in novatalks.NewContactMessage
-	switch mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); {
+	// JSON, the common case, is recognized without parsing the header.
+	mt := ""
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
+		mt, _, _ = mime.ParseMediaType(ct)
+	}
+	switch {
 	case mt == "multipart/form-data":
 		in.Files = s.service.NewUploads()
 		defer in.Files.Discard(r.Context())

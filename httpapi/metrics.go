@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +14,19 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// series caches the counter and histogram of each route, method and
+	// status seen, so that a request does not hash its labels.
+	series sync.Map // seriesKey -> *requestSeries
+}
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+type requestSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -32,7 +47,26 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
+// observe counts a request. route is a registered pattern or "unmatched".
+// Only the usual methods are cached, so that clients sending made-up ones
+// cannot grow the cache (the metric itself has a series for each).
 func (m *metrics) observe(route, method string, status int, elapsed time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+	switch method {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions:
+	default:
+		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+		return
+	}
+	key := seriesKey{route, method, status}
+	v, ok := m.series.Load(key)
+	if !ok {
+		v, _ = m.series.LoadOrStore(key, &requestSeries{
+			requests: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+			duration: m.duration.WithLabelValues(route),
+		})
+	}
+	rs := v.(*requestSeries)
+	rs.requests.Inc()
+	rs.duration.Observe(elapsed.Seconds())
 }

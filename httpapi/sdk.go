@@ -42,7 +42,7 @@ func (s *Server) public(h func(w http.ResponseWriter, r *http.Request) error) ht
 // (and the optional inbox_identifier) before calling h.
 func (s *Server) contact(h sdkHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		sess, err := s.service.AuthenticateContact(r.Context(), r.Header.Get("access_token"), r.Header.Get("inbox_identifier"))
+		sess, err := s.service.AuthenticateContact(r.Context(), headerValue(r, accessTokenHeader), headerValue(r, inboxIdentifierHeader))
 		if err == nil {
 			err = h(w, r, sess)
 		}
@@ -50,6 +50,21 @@ func (s *Server) contact(h sdkHandler) http.HandlerFunc {
 			s.writeError(w, r, err)
 		}
 	}
+}
+
+// The SDK's header names in canonical form, computed once: Header.Get would
+// canonicalize (and allocate) them on every request.
+var (
+	accessTokenHeader     = http.CanonicalHeaderKey("access_token")
+	inboxIdentifierHeader = http.CanonicalHeaderKey("inbox_identifier")
+)
+
+// headerValue is r.Header.Get for a key in canonical form.
+func headerValue(r *http.Request, canonicalKey string) string {
+	if v := r.Header[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // createConversationRequest is the body of POST /api/v1/sdk/conversations.

@@ -88,7 +88,9 @@ const (
 // Upgrades are served by the standard library's HTTP server; each upgraded
 // socket then moves to nbio's epoll pollers, so an idle connection costs no
 // goroutine and no buffer, only its small client record. Events arrive from
-// the Broker (in commit order per conversation) and are written to each
+// the Broker (in commit order per conversation), wait in a queue that one
+// dispatcher goroutine empties in order (so that the publisher, the store's
+// writer, neither encodes nor writes them), and are written to each
 // subscriber at once; nbio queues what the kernel cannot take yet, up to
 // MaxQueueBytes per connection, and closes a connection that falls further
 // behind, so a slow reader never delays anyone else. One sweeper goroutine
@@ -109,6 +111,15 @@ type Gateway struct {
 	clients  map[*websocket.Conn]*client
 	contacts index // by conversation ID
 	agents   index // by account ID
+
+	// Events wait in queue for the dispatcher goroutine, so that encoding
+	// and writing them is not done by the publisher (the store's single
+	// writer). One goroutine keeps them in the order they were published.
+	queueMu    sync.Mutex
+	queue      []novatalks.Event
+	queueSpare []novatalks.Event
+	queued     chan struct{} // signalled when queue becomes non-empty
+	dispatched chan struct{} // closed when the dispatcher has stopped
 
 	stop chan struct{}
 	done chan struct{}
@@ -192,6 +203,7 @@ func NewGateway(service *novatalks.Service, broker novatalks.Broker, cfg Gateway
 		service: service, cfg: cfg, logger: cfg.Logger, metrics: newGatewayMetrics(cfg.Registerer),
 		clients:  map[*websocket.Conn]*client{},
 		contacts: index{}, agents: index{},
+		queued: make(chan struct{}, 1), dispatched: make(chan struct{}),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	npoller := runtime.NumCPU()
@@ -224,7 +236,8 @@ func NewGateway(service *novatalks.Service, broker novatalks.Broker, cfg Gateway
 	})
 	u.SetPongHandler(func(c *websocket.Conn, _ string) { g.clientOf(c).seen(g.cfg.Now()) })
 	g.upgrader = u
-	g.unsub = broker.Subscribe(g.dispatch)
+	g.unsub = broker.Subscribe(g.enqueue)
+	go g.dispatcher()
 	go g.sweep()
 	return g, nil
 }
@@ -358,7 +371,7 @@ func (g *Gateway) subscribe(c *client, raw json.RawMessage) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var sub subscription
-	sess, err := g.service.AuthenticateContact(ctx, d.PubsubToken, "")
+	sess, err := g.service.AuthenticateContactUncached(ctx, d.PubsubToken, "")
 	if err == nil {
 		sub = subscription{accountID: sess.AccountID, conversationID: sess.ConversationID, contactID: sess.ContactID,
 			inboxID: sess.InboxID, name: sess.Contact.Name}
@@ -437,11 +450,57 @@ func (g *Gateway) typing(c *client, raw json.RawMessage) {
 	}
 }
 
+// enqueue queues a committed event for the dispatcher. It runs on the
+// broker's goroutine (the store's writer, for an in-process broker) and only
+// appends to a slice: encoding and writing happen on the dispatcher.
+func (g *Gateway) enqueue(e novatalks.Event) {
+	g.queueMu.Lock()
+	g.queue = append(g.queue, e)
+	first := len(g.queue) == 1
+	g.queueMu.Unlock()
+	if first {
+		select {
+		case g.queued <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// dispatcher sends queued events, in the order they were queued, until the
+// gateway stops; then it sends what is still queued and returns. The queue
+// holds only what the dispatcher has not caught up with: sending an event is
+// less work than the transaction that produced it.
+func (g *Gateway) dispatcher() {
+	defer close(g.dispatched)
+	for {
+		stopping := false
+		select {
+		case <-g.queued:
+		case <-g.stop:
+			stopping = true
+		}
+		g.queueMu.Lock()
+		batch := g.queue
+		g.queue, g.queueSpare = g.queueSpare[:0], nil
+		g.queueMu.Unlock()
+		for i := range batch {
+			g.dispatch(&batch[i])
+		}
+		clear(batch) // let the events' messages go
+		g.queueMu.Lock()
+		g.queueSpare = batch[:0]
+		g.queueMu.Unlock()
+		if stopping {
+			return
+		}
+	}
+}
+
 // dispatch sends a committed event to its subscribers: the contact of the
 // conversation (unless the event is for agents only) and every agent of the
-// account. It runs on the broker's goroutine and never blocks on a client.
-func (g *Gateway) dispatch(e novatalks.Event) {
-	b, ok := encodeEvent(&e)
+// account. It never blocks on a client.
+func (g *Gateway) dispatch(e *novatalks.Event) {
+	b, ok := encodeEvent(e)
 	if !ok {
 		return
 	}
@@ -459,7 +518,7 @@ func (g *Gateway) dispatch(e novatalks.Event) {
 			c.send(b)
 		}
 	}
-	g.metrics.events.WithLabelValues(string(e.Type)).Inc()
+	g.metrics.event(e.Type).Inc()
 }
 
 func (g *Gateway) onClose(conn *websocket.Conn, err error) {
@@ -573,6 +632,7 @@ func (g *Gateway) Close() {
 	g.unsub()
 	close(g.stop)
 	<-g.done
+	<-g.dispatched
 	for _, c := range clients {
 		c.close(closeGoingAway, "server shutting down")
 	}
@@ -585,6 +645,19 @@ type gatewayMetrics struct {
 	events, timeouts                               *prometheus.CounterVec
 	rejected, errors, slowConsumers, typingDropped prometheus.Counter
 	resyncs                                        prometheus.Counter
+	// eventCounters holds the events counter of each type seen, so that
+	// counting an event does not hash its label; only the dispatcher uses it.
+	eventCounters map[novatalks.EventType]prometheus.Counter
+}
+
+// event returns the events counter of type t. Only the dispatcher calls it.
+func (m *gatewayMetrics) event(t novatalks.EventType) prometheus.Counter {
+	c, ok := m.eventCounters[t]
+	if !ok {
+		c = m.events.WithLabelValues(string(t))
+		m.eventCounters[t] = c
+	}
+	return c
 }
 
 func newGatewayMetrics(reg prometheus.Registerer) *gatewayMetrics {
@@ -601,6 +674,7 @@ func newGatewayMetrics(reg prometheus.Registerer) *gatewayMetrics {
 		slowConsumers: prometheus.NewCounter(prometheus.CounterOpts(opts("slow_consumer_disconnects_total", "Connections closed because they fell too far behind."))),
 		typingDropped: prometheus.NewCounter(prometheus.CounterOpts(opts("typing_throttled_total", "Typing frames dropped by the per-client throttle."))),
 		resyncs:       prometheus.NewCounter(prometheus.CounterOpts(opts("resync_disconnects_total", "Connections closed so that their clients catch up after the broker lost events."))),
+		eventCounters: map[novatalks.EventType]prometheus.Counter{},
 	}
 	if reg != nil {
 		reg.MustRegister(m.connections, m.subscriptions, m.events, m.timeouts, m.rejected, m.errors, m.slowConsumers, m.typingDropped, m.resyncs)

@@ -1,14 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,35 +81,75 @@ type recorder struct {
 }
 
 func (r *recorder) read(ctx context.Context, c *websocket.Conn) {
+	buf := make([]byte, 4096) // reused for every frame of this connection
 	for {
-		_, b, err := c.Read(ctx)
+		_, rd, err := c.Reader(ctx)
 		if err != nil {
 			return
 		}
+		b, err := readFrame(rd, buf[:0])
+		if err != nil {
+			return
+		}
+		buf = b[:0]
 		now := time.Now()
-		if !strings.Contains(string(b[:min(len(b), 40)]), "message.created") {
-			if strings.Contains(string(b[:min(len(b), 40)]), "presence.update") {
+		head := b[:min(len(b), 40)]
+		if !bytes.Contains(head, []byte("message.created")) {
+			if bytes.Contains(head, []byte("presence.update")) {
 				wctx, cancel := context.WithTimeout(ctx, time.Second)
 				_ = c.Write(wctx, websocket.MessageText, []byte(`{"event":"update_presence"}`))
 				cancel()
 			}
 			continue
 		}
-		var f struct {
-			Data struct {
-				EchoID string `json:"echo_id"`
-			}
-		}
-		if json.Unmarshal(b, &f) != nil {
+		echo, ok := echoID(b)
+		if !ok {
 			continue
 		}
 		r.mu.Lock()
-		if t0, ok := r.sent[f.Data.EchoID]; ok {
-			delete(r.sent, f.Data.EchoID)
+		if t0, ok := r.sent[string(echo)]; ok {
+			delete(r.sent, string(echo))
 			r.latencies = append(r.latencies, now.Sub(t0))
 		}
 		r.mu.Unlock()
 	}
+}
+
+// readFrame appends the whole frame rd yields to buf.
+func readFrame(rd io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		} else if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// echoID returns the echo_id of a message.created frame without decoding
+// it. A JSON string cannot hold an unescaped quote, so "echo_id":" can only
+// be a key; the tool's messages have empty content_attributes, and the
+// message's echo_id comes before the objects that follow it (attachments,
+// sender, reply), so the first such key is the message's. A frame whose
+// echo_id is not one the tool is waiting for counts as nothing, and its
+// message as lost.
+func echoID(frame []byte) ([]byte, bool) {
+	const key = `"echo_id":"`
+	i := bytes.Index(frame, []byte(key))
+	if i < 0 {
+		return nil, false
+	}
+	rest := frame[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return nil, false
+	}
+	return rest[:j], true
 }
 
 type result struct {
@@ -144,23 +182,14 @@ func (b *bench) load(ctx context.Context, rec *recorder, tokens []string, rate i
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			s := b.newSender()
+			defer s.close()
 			for i := range work {
 				echo := "b" + strconv.FormatInt(echoSeq.Add(1), 36)
-				body := `{"message":{"content":"load test message ` + echo + `","echo_id":"` + echo + `"}}`
-				req, _ := http.NewRequestWithContext(ctx, "POST", b.cfg.URL+"/api/v1/sdk/conversations/messages", strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("access_token", tokens[i%len(tokens)])
 				rec.mu.Lock()
 				rec.sent[echo] = time.Now()
 				rec.mu.Unlock()
-				resp, err := b.api.Do(req)
-				if err != nil {
-					errs.Add(1)
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
+				if err := s.send(ctx, tokens[i%len(tokens)], echo); err != nil {
 					errs.Add(1)
 				}
 			}

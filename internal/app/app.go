@@ -205,6 +205,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	service.DenyPrivateURLs = cfg.DenyPrivateWebhooks
 	service.Publisher, service.Limits = broker, cfg.Limits
 	service.Blobs, service.Media, service.PublicURL = blobs, media.NewProbe(runtime.NumCPU()), cfg.PublicURL
+	// Changes committed by other nodes drop what this node's service caches
+	// about them (its own it drops itself).
+	broker.Subscribe(service.Forget)
 	closeAll := func() { db.Close(); blobs.Close(); closeBroker() }
 	boot, err := Bootstrap(ctx, db, service, cfg.AdminToken)
 	if err != nil {
