@@ -275,12 +275,13 @@ func (e *Engine) cleanup(now time.Time) {
 		return
 	}
 	e.lastCleanup = now
-	for status, keep := range map[string]time.Duration{
-		novatalks.DeliveryDelivered: e.cfg.KeepDelivered, novatalks.DeliveryDead: e.cfg.KeepDead,
-	} {
-		if err := e.deleteOld(status, now.Add(-keep)); err != nil {
+	for _, old := range []struct {
+		status string
+		keep   time.Duration
+	}{{novatalks.DeliveryDelivered, e.cfg.KeepDelivered}, {novatalks.DeliveryDead, e.cfg.KeepDead}} {
+		if err := e.deleteOld(old.status, now.Add(-old.keep)); err != nil {
 			if e.ctx.Err() == nil {
-				e.cfg.Logger.Error("delivery: delete old deliveries", "status", status, "err", err)
+				e.cfg.Logger.Error("delivery: delete old deliveries", "status", old.status, "err", err)
 			}
 			return
 		}

@@ -29,7 +29,7 @@ func wantCode(tb testing.TB, err error, want, what string) {
 // the same.
 func wantStrings(tb testing.TB, got, want []string, what string) {
 	tb.Helper()
-	if len(got) != len(want) || !slices.Equal(got, want) {
+	if !slices.Equal(got, want) {
 		tb.Errorf("%s = %q, want %q", what, got, want)
 	}
 }

@@ -183,8 +183,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	// With PostgreSQL, transactions commit side by side (on this node and
 	// others) and their events carry Seq: subscribers get each
-	// conversation's events back in commit order.
-	broker = novatalks.SequencedBroker(broker, novatalks.DefaultSequenceWait)
+	// conversation's events back in commit order. SQLite's single writer
+	// publishes in commit order and numbers nothing, so its events go
+	// straight through.
+	if cfg.DatabaseURL != "" {
+		broker = novatalks.SequencedBroker(broker, novatalks.DefaultSequenceWait)
+	}
 	blobs, err := blob.OpenLocal(filepath.Join(cfg.DataDir, "files"))
 	if err != nil {
 		closeBroker()

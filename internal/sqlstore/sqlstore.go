@@ -80,10 +80,12 @@ func (t *Tx) Events() []novatalks.Event { return t.events }
 // transactions of one conversation get consecutive, gapless numbers in
 // commit order. Call it last, right before commit.
 func (t *Tx) SequenceEvents(ctx context.Context) error {
+	stored := func(e *novatalks.Event) bool { return e.ConversationID != 0 && e.Type != novatalks.EventTyping }
 	counts := map[int64]int64{}
 	var order []int64
-	for _, e := range t.events {
-		if e.ConversationID == 0 || e.Type == novatalks.EventTyping {
+	for i := range t.events {
+		e := &t.events[i]
+		if !stored(e) {
 			continue
 		}
 		if counts[e.ConversationID] == 0 {
@@ -103,8 +105,8 @@ func (t *Tx) SequenceEvents(ctx context.Context) error {
 	}
 	for i := range t.events {
 		e := &t.events[i]
-		if first, ok := next[e.ConversationID]; ok && e.Type != novatalks.EventTyping {
-			e.Seq, next[e.ConversationID] = first, first+1
+		if stored(e) {
+			e.Seq, next[e.ConversationID] = next[e.ConversationID], next[e.ConversationID]+1
 		}
 	}
 	return nil
