@@ -58,8 +58,11 @@ func (b *bench) latency(ctx context.Context) error {
 		return nil
 	}
 	fmt.Printf("\n== search: highest rate with p99 < %v (steps of %v)\n", b.cfg.P99Limit, b.cfg.SearchDuration)
-	best := 0
-	for rate := b.cfg.SearchStep; rate <= b.cfg.SearchMax; rate += b.cfg.SearchStep {
+	best, from := 0, b.cfg.SearchFrom
+	if from <= 0 {
+		from = b.cfg.SearchStep
+	}
+	for rate := from; rate <= b.cfg.SearchMax; rate += b.cfg.SearchStep {
 		res, err := run(rate, b.cfg.SearchDuration)
 		if err != nil {
 			return err

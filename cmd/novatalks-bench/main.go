@@ -40,6 +40,7 @@ type config struct {
 	Duration       time.Duration
 	Warmup         time.Duration
 	Search         bool
+	SearchFrom     int
 	SearchStep     int
 	SearchMax      int
 	SearchDuration time.Duration
@@ -63,6 +64,7 @@ func main() {
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time of the latency phase")
 	flag.DurationVar(&cfg.Warmup, "warmup", 5*time.Second, "unmeasured time before each latency measurement")
 	flag.BoolVar(&cfg.Search, "search", true, "after the latency phase, search the highest rate with p99 under --p99-limit")
+	flag.IntVar(&cfg.SearchFrom, "search-from", 0, "first rate the search tries (default: --search-step)")
 	flag.IntVar(&cfg.SearchStep, "search-step", 1000, "rate step of the search")
 	flag.IntVar(&cfg.SearchMax, "search-max", 20000, "highest rate the search tries")
 	flag.DurationVar(&cfg.SearchDuration, "search-duration", 5*time.Second, "measured time of each search step")
