@@ -110,8 +110,10 @@ func (s *Service) SendAgentMessage(ctx context.Context, actor Actor, conversatio
 				return notInvalid(err, "content_attributes.in_reply_to must be a message of this conversation")
 			}
 		}
+		save := tx.TouchConversation
 		if conv.DialogID == "" {
 			conv.DialogID = s.NewUUID()
+			save = tx.UpdateConversation
 		}
 		at := s.stamp(conv)
 		id := actor.ID
@@ -135,7 +137,7 @@ func (s *Service) SendAgentMessage(ctx context.Context, actor Actor, conversatio
 		if !in.Private {
 			conv.LastActivityAt = at
 		}
-		if err := tx.UpdateConversation(ctx, conv); err != nil {
+		if err := save(ctx, conv); err != nil {
 			return err
 		}
 		out, err = emitMessage(ctx, tx, EventMessageCreated, conv, m.ID)
@@ -250,7 +252,7 @@ func (s *Service) addActivity(ctx context.Context, tx Tx, conv *Conversation, te
 	if err := tx.CreateMessage(ctx, m); err != nil {
 		return err
 	}
-	if err := tx.UpdateConversation(ctx, conv); err != nil {
+	if err := tx.TouchConversation(ctx, conv); err != nil {
 		return err
 	}
 	_, err := emitMessage(ctx, tx, EventMessageCreated, conv, m.ID)

@@ -378,7 +378,7 @@ func (s *Service) insertContactMessage(ctx context.Context, tx Tx, sess *Contact
 		return nil, err
 	}
 	conv.LastActivityAt = at
-	if err := tx.UpdateConversation(ctx, conv); err != nil {
+	if err := tx.TouchConversation(ctx, conv); err != nil {
 		return nil, err
 	}
 	m.ContentAttributes = storedAttributes(attrs)

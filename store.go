@@ -149,6 +149,11 @@ type Tx interface {
 	// UpdateConversation writes the mutable fields of c (status, substatus,
 	// assignee, dialog, attributes, snooze, seen times, stamps).
 	UpdateConversation(ctx context.Context, c *Conversation) error
+	// TouchConversation writes only c's activity stamps (last activity and
+	// last stamp), the change every new message makes; ENOTFOUND if c's
+	// account has no such conversation. It is much cheaper than
+	// UpdateConversation, which rewrites every field and index of the row.
+	TouchConversation(ctx context.Context, c *Conversation) error
 
 	// CreateMessage inserts m and sets m.ID. It returns ECONFLICT if the
 	// conversation already has a message with m.EchoID, and then has

@@ -116,6 +116,31 @@ func testConversation(t *testing.T, b Backend) {
 		}
 	})
 
+	// TouchConversation writes the activity stamps and nothing else, and
+	// only in the conversation's own account.
+	t.Run("Touch", func(t *testing.T) {
+		sc, other := newScene(t, s), newScene(t, s)
+		want := lock(t, s, sc.Account.ID, sc.Conversation.ID)
+		touch := func(accountID int64) error {
+			return s.Update(bg, func(tx novatalks.Tx) error {
+				upd := *want
+				upd.AccountID = accountID
+				upd.LastActivityAt, upd.LastStamp = at(600), at(601)
+				// Not written by TouchConversation:
+				upd.Status, upd.DialogID, upd.UpdatedAt = novatalks.StatusResolved, "changed", at(602)
+				upd.CustomAttributes = map[string]any{"written": true}
+				return tx.TouchConversation(bg, &upd)
+			})
+		}
+		wantCode(t, touch(other.Account.ID), novatalks.ENOTFOUND, "TouchConversation with another account")
+		wantNoDiff(t, lock(t, s, sc.Account.ID, sc.Conversation.ID), want, "conversation after TouchConversation with another account")
+		if err := touch(sc.Account.ID); err != nil {
+			t.Fatal(err)
+		}
+		want.LastActivityAt, want.LastStamp = at(600), at(601)
+		wantNoDiff(t, lock(t, s, sc.Account.ID, sc.Conversation.ID), want, "conversation after TouchConversation")
+	})
+
 	// UpdateConversation stays inside the account of the conversation it is
 	// given: it never changes another account's conversation.
 	t.Run("UpdateOtherAccount", func(t *testing.T) {

@@ -20,5 +20,5 @@ func (r Reader) FindAccountByID(ctx context.Context, id int64) (*novatalks.Accou
 
 // CreateAccount implements novatalks.Tx.
 func (t *Tx) CreateAccount(ctx context.Context, a *novatalks.Account) error {
-	return t.q.QueryRowContext(ctx, `INSERT INTO accounts (name, created_at) VALUES (?, ?) RETURNING id`, a.Name, ms(a.CreatedAt)).Scan(&a.ID)
+	return t.insert(ctx, &a.ID, `INSERT INTO accounts (name, created_at) VALUES (?, ?)`, a.Name, ms(a.CreatedAt))
 }

@@ -40,9 +40,9 @@ func (r Reader) FindAgentBots(ctx context.Context, accountID int64) ([]*novatalk
 
 // CreateAgentBot implements novatalks.Tx.
 func (t *Tx) CreateAgentBot(ctx context.Context, b *novatalks.AgentBot) error {
-	err := t.q.QueryRowContext(ctx, `INSERT INTO agent_bots (account_id, name, description, outgoing_url, avatar_url,
-		access_token, access_token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		b.AccountID, b.Name, b.Description, b.OutgoingURL, b.AvatarURL, b.AccessToken, novatalks.HashToken(b.AccessToken), ms(b.CreatedAt)).Scan(&b.ID)
+	err := t.insert(ctx, &b.ID, `INSERT INTO agent_bots (account_id, name, description, outgoing_url, avatar_url,
+		access_token, access_token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.AccountID, b.Name, b.Description, b.OutgoingURL, b.AvatarURL, b.AccessToken, novatalks.HashToken(b.AccessToken), ms(b.CreatedAt))
 	return t.tokenConflict(err)
 }
 

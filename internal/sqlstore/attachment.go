@@ -33,11 +33,11 @@ func orNull(s string) any {
 
 // CreateAttachment implements novatalks.Tx.
 func (t *Tx) CreateAttachment(ctx context.Context, a *novatalks.Attachment) error {
-	err := t.q.QueryRowContext(ctx, `INSERT INTO attachments (message_id, account_id, file_type, fallback_title,
+	err := t.insert(ctx, &a.ID, `INSERT INTO attachments (message_id, account_id, file_type, fallback_title,
 		extension, data_url, thumb_url, file_size, mime_type, file_name, blob_key, thumb_key, thumb_mime_type)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.MessageID, a.AccountID, a.FileType, a.FallbackTitle, a.Extension, a.DataURL, a.ThumbURL, a.FileSize,
-		a.MimeType, a.FileName, orNull(a.Key), orNull(a.ThumbKey), orNull(a.ThumbMimeType)).Scan(&a.ID)
+		a.MimeType, a.FileName, orNull(a.Key), orNull(a.ThumbKey), orNull(a.ThumbMimeType))
 	return t.conflict(err, "an attachment with this blob key already exists")
 }
 

@@ -59,9 +59,9 @@ func (t *Tx) CreateContact(ctx context.Context, c *novatalks.Contact) error {
 	if err != nil {
 		return err
 	}
-	return t.q.QueryRowContext(ctx, `INSERT INTO contacts (account_id, name, email, phone_number, identifier,
-		custom_attributes, additional_attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		c.AccountID, c.Name, c.Email, c.PhoneNumber, c.Identifier, custom, additional, ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
+	return t.insert(ctx, &c.ID, `INSERT INTO contacts (account_id, name, email, phone_number, identifier,
+		custom_attributes, additional_attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.AccountID, c.Name, c.Email, c.PhoneNumber, c.Identifier, custom, additional, ms(c.CreatedAt), ms(c.UpdatedAt))
 }
 
 // FindContactInboxByTokenHash implements novatalks.Reader.
@@ -79,8 +79,8 @@ func (r Reader) FindContactInboxByTokenHash(ctx context.Context, hash string) (*
 
 // CreateContactInbox implements novatalks.Tx.
 func (t *Tx) CreateContactInbox(ctx context.Context, ci *novatalks.ContactInbox) error {
-	return t.q.QueryRowContext(ctx, `INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, pubsub_token, pubsub_token_hash)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, ci.AccountID, ci.ContactID, ci.InboxID, ci.PubsubToken, novatalks.HashToken(ci.PubsubToken)).Scan(&ci.ID)
+	return t.insert(ctx, &ci.ID, `INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, pubsub_token, pubsub_token_hash)
+		VALUES (?, ?, ?, ?, ?)`, ci.AccountID, ci.ContactID, ci.InboxID, ci.PubsubToken, novatalks.HashToken(ci.PubsubToken))
 }
 
 // AddPushToken implements novatalks.Tx.

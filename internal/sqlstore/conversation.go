@@ -220,13 +220,20 @@ func (t *Tx) CreateConversation(ctx context.Context, c *novatalks.Conversation) 
 	if err != nil {
 		return err
 	}
-	return t.q.QueryRowContext(ctx, `INSERT INTO conversations (account_id, inbox_id, contact_id, contact_inbox_id,
+	return t.insert(ctx, &c.ID, `INSERT INTO conversations (account_id, inbox_id, contact_id, contact_inbox_id,
 		status, substatus, priority, subpriority, assignee_id, team_id, dialog_id, additional_attributes, custom_attributes,
 		snoozed_until, agent_last_seen_at, contact_last_seen_at, last_activity_at, last_stamp, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.AccountID, c.InboxID, c.ContactID, c.ContactInboxID, c.Status, c.Substatus, c.Priority, c.Subpriority,
 		c.AssigneeID, c.TeamID, c.DialogID, additional, custom, msPtr(c.SnoozedUntil), msPtr(c.AgentLastSeenAt),
-		msPtr(c.ContactLastSeenAt), ms(c.LastActivityAt), ms(c.LastStamp), ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
+		msPtr(c.ContactLastSeenAt), ms(c.LastActivityAt), ms(c.LastStamp), ms(c.CreatedAt), ms(c.UpdatedAt))
+}
+
+// TouchConversation implements novatalks.Tx.
+func (t *Tx) TouchConversation(ctx context.Context, c *novatalks.Conversation) error {
+	res, err := t.q.ExecContext(ctx, `UPDATE conversations SET last_activity_at = ?, last_stamp = ?
+		WHERE account_id = ? AND id = ?`, ms(c.LastActivityAt), ms(c.LastStamp), c.AccountID, c.ID)
+	return affected(res, err, "conversation")
 }
 
 // UpdateConversation implements novatalks.Tx.

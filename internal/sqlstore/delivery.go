@@ -45,12 +45,12 @@ const isHead = `NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.status = 'pending
 // EnqueueDeliveries implements novatalks.Tx.
 func (t *Tx) EnqueueDeliveries(ctx context.Context, ds []*novatalks.Delivery) error {
 	for _, d := range ds {
-		err := t.q.QueryRowContext(ctx, `INSERT INTO deliveries (uid, account_id, kind, receiver_id, event, conversation_id,
+		err := t.insert(ctx, &d.ID, `INSERT INTO deliveries (uid, account_id, kind, receiver_id, event, conversation_id,
 			order_key, url, body, status, attempts, next_attempt_at, locked_until, started_at, last_status, last_error,
-			created_at, updated_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			created_at, updated_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.UID, d.AccountID, d.Kind, d.ReceiverID, d.Event, d.ConversationID, d.OrderKey, d.URL, d.Body, d.Status,
 			d.Attempts, ms(d.NextAttemptAt), zeroMS(d.LockedUntil), ms(d.StartedAt), d.LastStatusCode, d.LastError,
-			ms(d.CreatedAt), ms(d.UpdatedAt), msPtr(d.DeliveredAt)).Scan(&d.ID)
+			ms(d.CreatedAt), ms(d.UpdatedAt), msPtr(d.DeliveredAt))
 		if err != nil {
 			return err
 		}
@@ -89,8 +89,8 @@ func (t *Tx) UpdateDelivery(ctx context.Context, d *novatalks.Delivery) error {
 
 // AddDeliveryAttempt implements novatalks.Tx.
 func (t *Tx) AddDeliveryAttempt(ctx context.Context, a *novatalks.DeliveryAttempt) error {
-	return t.q.QueryRowContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms, status_code, error)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, a.DeliveryID, ms(a.At), a.Duration.Milliseconds(), a.StatusCode, a.Error).Scan(&a.ID)
+	return t.insert(ctx, &a.ID, `INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms, status_code, error)
+		VALUES (?, ?, ?, ?, ?)`, a.DeliveryID, ms(a.At), a.Duration.Milliseconds(), a.StatusCode, a.Error)
 }
 
 // DeleteDeliveries implements novatalks.Tx. It picks the oldest rows by ID

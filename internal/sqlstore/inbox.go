@@ -71,11 +71,11 @@ func (t *Tx) CreateInbox(ctx context.Context, in *novatalks.Inbox) error {
 	if err != nil {
 		return err
 	}
-	return t.q.QueryRowContext(ctx, `INSERT INTO inboxes (account_id, name, channel, identifier, additional_settings,
+	return t.insert(ctx, &in.ID, `INSERT INTO inboxes (account_id, name, channel, identifier, additional_settings,
 		push_enabled, push_url, push_headers, push_bearer_token, push_params, agent_bot_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.AccountID, in.Name, in.Channel, in.Identifier, settings,
-		in.Push.Enabled, in.Push.URL, headers, in.Push.BearerToken, params, in.AgentBotID, ms(in.CreatedAt)).Scan(&in.ID)
+		in.Push.Enabled, in.Push.URL, headers, in.Push.BearerToken, params, in.AgentBotID, ms(in.CreatedAt))
 }
 
 // UpdateInbox implements novatalks.Tx.

@@ -295,14 +295,14 @@ func (t *Tx) CreateMessage(ctx context.Context, m *novatalks.Message) error {
 	if err != nil {
 		return err
 	}
-	err = t.q.QueryRowContext(ctx, `INSERT INTO messages (account_id, inbox_id, conversation_id, dialog_id,
+	err = t.insert(ctx, &m.ID, `INSERT INTO messages (account_id, inbox_id, conversation_id, dialog_id,
 		message_type, content_type, content, content_attributes, private, pinned, status, sender_type, sender_id,
 		echo_id, source_id, reply_to_id, created_at, updated_at, deleted_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING RETURNING id`,
+		ON CONFLICT DO NOTHING`,
 		m.AccountID, m.InboxID, m.ConversationID, m.DialogID, m.MessageType, m.ContentType, m.Content, attrs,
 		m.Private, m.Pinned, m.Status, m.SenderType, m.SenderID, m.EchoID, m.SourceID, m.ReplyToID,
-		ms(m.CreatedAt), ms(m.UpdatedAt), msPtr(m.DeletedAt)).Scan(&m.ID)
+		ms(m.CreatedAt), ms(m.UpdatedAt), msPtr(m.DeletedAt))
 	if errors.Is(err, sql.ErrNoRows) { // the only unique key besides the ID: (conversation, echo_id)
 		return novatalks.Errorf(novatalks.ECONFLICT, "a message with this echo_id already exists")
 	}

@@ -43,6 +43,11 @@ type Dialect struct {
 	// Like is the case-insensitive LIKE operator: LIKE on SQLite (which
 	// ignores ASCII case), ILIKE on PostgreSQL.
 	Like string
+	// LastInsertID is true when the driver reports the ID of an inserted row
+	// with the statement's result (SQLite's last_insert_rowid). Inserts then
+	// run as statements instead of queries with RETURNING, which saves
+	// reading a result row; otherwise (PostgreSQL) they use RETURNING id.
+	LastInsertID bool
 }
 
 // Reader implements novatalks.Reader on a Querier.
@@ -110,6 +115,29 @@ func (t *Tx) SequenceEvents(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// insert runs query, an INSERT of one row, and sets *id to the new row's
+// ID. An INSERT that inserted nothing (ON CONFLICT DO NOTHING) returns
+// sql.ErrNoRows and leaves *id alone.
+func (r Reader) insert(ctx context.Context, id *int64, query string, args ...any) error {
+	if !r.d.LastInsertID {
+		return r.q.QueryRowContext(ctx, query+` RETURNING id`, args...).Scan(id)
+	}
+	res, err := r.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return sql.ErrNoRows
+	}
+	v, err := res.LastInsertId()
+	if err == nil {
+		*id = v
+	}
+	return err
 }
 
 // notFound converts sql.ErrNoRows to an ENOTFOUND error.

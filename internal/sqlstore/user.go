@@ -45,11 +45,11 @@ func (r Reader) FindUsers(ctx context.Context, accountID int64) ([]*novatalks.Us
 
 // CreateUser implements novatalks.Tx.
 func (t *Tx) CreateUser(ctx context.Context, u *novatalks.User) error {
-	err := t.q.QueryRowContext(ctx, `INSERT INTO users (account_id, name, display_name, email, role,
+	err := t.insert(ctx, &u.ID, `INSERT INTO users (account_id, name, display_name, email, role,
 		access_token, access_token_hash, pubsub_token, pubsub_token_hash, avatar_url, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.AccountID, u.Name, u.DisplayName, u.Email, u.Role,
-		u.AccessToken, novatalks.HashToken(u.AccessToken), u.PubsubToken, novatalks.HashToken(u.PubsubToken), u.AvatarURL, ms(u.CreatedAt)).Scan(&u.ID)
+		u.AccessToken, novatalks.HashToken(u.AccessToken), u.PubsubToken, novatalks.HashToken(u.PubsubToken), u.AvatarURL, ms(u.CreatedAt))
 	return t.userConflict(err)
 }
 

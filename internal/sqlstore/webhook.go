@@ -39,8 +39,8 @@ func (t *Tx) CreateWebhook(ctx context.Context, w *novatalks.Webhook) error {
 	if err != nil {
 		return err
 	}
-	err = t.q.QueryRowContext(ctx, `INSERT INTO webhooks (account_id, name, url, subscriptions, secret, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, w.AccountID, w.Name, w.URL, string(subs), w.Secret, ms(w.CreatedAt), ms(w.UpdatedAt)).Scan(&w.ID)
+	err = t.insert(ctx, &w.ID, `INSERT INTO webhooks (account_id, name, url, subscriptions, secret, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, w.AccountID, w.Name, w.URL, string(subs), w.Secret, ms(w.CreatedAt), ms(w.UpdatedAt))
 	return t.webhookConflict(err)
 }
 
