@@ -4,15 +4,34 @@
 // # Writes
 //
 // SQLite allows one writer at a time, so every write runs on one goroutine,
-// the writer. Update queues its function to that
-// goroutine, which takes every function waiting (up to MaxBatch), runs each in
-// its own SAVEPOINT inside one transaction and commits once: a function that
-// fails rolls back only its savepoint, the others still commit. This group
-// commit turns many small transactions into one fsync. After the commit the
-// events each function emitted are handed to the publisher, function by
-// function in the order they ran, which is the commit order; only then does
-// Update return. A process crash therefore never loses a change whose Update
-// returned (synchronous=FULL), and never publishes one that was rolled back.
+// the writer. Update queues its function to that goroutine, which takes
+// every function waiting (up to MaxBatch), runs each in its own SAVEPOINT
+// inside one transaction and commits once: a function that fails rolls back
+// only its savepoint, the others still commit. This group commit turns many
+// small transactions into one commit.
+//
+// # Durability
+//
+// The commit writes the batch's pages to the write-ahead log without
+// waiting for the disk (synchronous=NORMAL); a second goroutine, the syncer,
+// then flushes the log to disk (fdatasync) and only after that publishes the
+// events each function emitted, function by function in the order they ran
+// (the commit order), and lets Update return. The writer meanwhile runs and
+// commits the next batch, so the disk flush of one batch overlaps the work
+// of the next instead of stalling the single writer. The guarantee is the
+// one synchronous=FULL gives: a change whose Update returned without error
+// is on disk and survives a process crash or a power loss, and no event is
+// published for a change that is not. (A checkpoint flushes the log before
+// copying it into the database file and the database file after, so a
+// change is on disk in one of the two whichever comes first.)
+//
+// Other connections can read a committed change during the flush, before
+// its Update has returned; were the machine to lose power in that window,
+// that change would be gone although a reader saw it. Events are never
+// published early.
+//
+// If the flush fails the store stops taking writes: every later Update and
+// Ping fail, so that readiness probes take the node out of service.
 //
 // # Reads
 //
@@ -33,6 +52,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/internal/sqlstore"
@@ -51,6 +72,22 @@ const readConns = 4
 // MaxBatch is the most transactions one group commit holds.
 const MaxBatch = 256
 
+// The writer connection's page cache, in KiB: the pages a write touches are
+// scattered over the messages' and conversations' indexes, and a miss costs
+// a read system call inside the single writer.
+const writerCacheKiB = 64 << 10
+
+// checkpointInterval is how often the checkpointer copies the write-ahead
+// log into the database file while writes go on. A page written many times
+// in that span is copied once.
+const checkpointInterval = 100 * time.Millisecond
+
+// writerCheckpointPages bounds the write-ahead log (in 4 KiB pages) should
+// the checkpointer fall behind: a commit that finds the log this long
+// checkpoints it itself, on the writer (SQLite's automatic checkpoint,
+// whose default is 1,000 pages).
+const writerCheckpointPages = 20000
+
 // DB is a novatalks.Store on one SQLite file. It is safe for concurrent use.
 type DB struct {
 	sqlstore.Reader
@@ -66,6 +103,13 @@ type DB struct {
 	mu       sync.RWMutex // guards closed against Update
 	closed   bool
 	done     chan struct{}
+
+	log              logFlusher            // used by the syncer only (and Open)
+	flush            func() error          // the syncer's flush of the log: log.flush, wrapped in some tests
+	broken           atomic.Pointer[error] // set when a flush failed: the store takes no more writes
+	checkpoints      chan struct{}         // the syncer's signal to the checkpointer: there is more log
+	checkpointerDone chan struct{}
+	stats            struct{ commits, transactions, flushes, checkpoints atomic.Int64 }
 }
 
 var _ novatalks.Store = (*DB)(nil)
@@ -89,16 +133,23 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database folder: %w", err)
 	}
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
-	writeDB, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas+"&_txlock=immediate")
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)"
+	// The writer commits without waiting for the disk (the syncer flushes
+	// the log before anyone is told), keeps the savepoints' sub-journals in
+	// memory instead of a temporary file, and has a larger page cache.
+	writeDB, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas+
+		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"+
+		fmt.Sprintf("&_pragma=cache_size(%d)&_pragma=wal_autocheckpoint(%d)", -writerCacheKiB, writerCheckpointPages)+
+		"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
 	// Only the writer goroutine begins transactions, so there is one writer
 	// whatever the pool size. The second connection lets a statement be
-	// prepared while the first holds the writer's transaction (see preparedTx).
-	writeDB.SetMaxOpenConns(2)
-	writeDB.SetMaxIdleConns(2)
+	// prepared while the first holds the writer's transaction (see
+	// preparedTx); the third is the checkpointer's.
+	writeDB.SetMaxOpenConns(3)
+	writeDB.SetMaxIdleConns(3)
 	writeDB.SetConnMaxLifetime(0)
 	if err := writeDB.PingContext(ctx); err != nil {
 		writeDB.Close()
@@ -107,6 +158,11 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	if err := migrate(ctx, writeDB); err != nil {
 		writeDB.Close()
 		return nil, err
+	}
+	log := logFlusher{dbPath: path}
+	if err := log.flush(); err != nil {
+		writeDB.Close()
+		return nil, fmt.Errorf("flush %s: %w", path, err)
 	}
 	// Readers get a 1 MiB page cache each (SQLite's default is 2 MiB): most
 	// reads are indexed lookups, and the OS page cache holds the file anyway.
@@ -122,9 +178,18 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 		Reader: sqlstore.NewReader(reads, &dialect), path: path, readDB: readDB, writeDB: writeDB,
 		reads: reads, writes: newPreparedDB(writeDB),
 		publisher: publisher, logger: logger,
-		requests: make(chan *request, MaxBatch), done: make(chan struct{}),
+		requests: make(chan *request, MaxBatch), done: make(chan struct{}), log: log,
+		checkpoints: make(chan struct{}, 1), checkpointerDone: make(chan struct{}),
+	}
+	db.flush = db.log.flush
+	checkpointConn, err := writeDB.Conn(ctx)
+	if err != nil {
+		readDB.Close()
+		writeDB.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	go db.writer()
+	go db.checkpointer(checkpointConn)
 	return db, nil
 }
 
@@ -142,8 +207,43 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // Path returns the database file.
 func (db *DB) Path() string { return db.path }
 
-// Ping checks that the database answers, for readiness probes.
-func (db *DB) Ping(ctx context.Context) error { return db.readDB.PingContext(ctx) }
+// Ping checks that the database answers and takes writes, for readiness
+// probes.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.brokenErr(); err != nil {
+		return err
+	}
+	return db.readDB.PingContext(ctx)
+}
+
+// brokenErr is the error of every write once a flush has failed, else nil.
+func (db *DB) brokenErr() error {
+	if err := db.broken.Load(); err != nil {
+		return fmt.Errorf("the database takes no more writes since flushing its log failed: %w", *err)
+	}
+	return nil
+}
+
+// WriterStats counts the writer's work since Open.
+type WriterStats struct {
+	// Commits is the number of SQLite commits (group commits).
+	Commits int64
+	// Transactions is the number of Update calls those commits made
+	// durable.
+	Transactions int64
+	// Flushes is the number of times the write-ahead log was flushed to
+	// disk.
+	Flushes int64
+	// Checkpoints is the number of times the checkpointer copied the log
+	// into the database file.
+	Checkpoints int64
+}
+
+// WriterStats returns the writer's counters, for metrics.
+func (db *DB) WriterStats() WriterStats {
+	return WriterStats{Commits: db.stats.commits.Load(), Transactions: db.stats.transactions.Load(),
+		Flushes: db.stats.flushes.Load(), Checkpoints: db.stats.checkpoints.Load()}
+}
 
 // Close stops accepting updates, waits for queued ones to finish and closes the
 // database.
@@ -155,15 +255,19 @@ func (db *DB) Close() error {
 	}
 	db.mu.Unlock()
 	<-db.done
+	<-db.checkpointerDone
 	db.reads.close()
 	db.writes.close()
-	return errors.Join(db.readDB.Close(), db.writeDB.Close())
+	return errors.Join(db.readDB.Close(), db.writeDB.Close(), db.log.close())
 }
 
 // Update implements novatalks.Store. Once fn has been queued Update waits for
 // the outcome even if ctx ends, so that its result always says whether the
 // change was committed.
 func (db *DB) Update(ctx context.Context, fn func(novatalks.Tx) error) error {
+	if err := db.brokenErr(); err != nil {
+		return err
+	}
 	req := &request{ctx: ctx, fn: fn, done: make(chan struct{})}
 	db.mu.RLock()
 	if db.closed {
@@ -181,11 +285,23 @@ func (db *DB) Update(ctx context.Context, fn func(novatalks.Tx) error) error {
 	return req.err
 }
 
+// writer runs batches of requests and commits them; the syncer it starts
+// makes each committed batch durable and completes its requests. The
+// hand-off is unbuffered: while the syncer flushes one batch the writer
+// runs and commits the next, and new requests queue up behind that one, so
+// a busy writer's batches grow with the flush time.
 func (db *DB) writer() {
 	defer close(db.done)
-	batch := make([]*request, 0, MaxBatch)
+	committed := make(chan []*request)
+	synced := make(chan struct{})
+	go db.syncer(committed, synced)
+	defer func() {
+		close(committed)
+		<-synced
+	}()
 	for req := range db.requests {
-		batch = append(batch[:0], req)
+		batch := make([]*request, 1, 16)
+		batch[0] = req
 	fill:
 		for len(batch) < MaxBatch {
 			select {
@@ -198,14 +314,81 @@ func (db *DB) writer() {
 				break fill
 			}
 		}
-		db.commit(batch)
+		if db.commit(batch) {
+			committed <- batch
+		}
 	}
 }
 
-// commit runs a batch in one transaction and completes every request in it.
-func (db *DB) commit(batch []*request) {
+// syncer flushes the write-ahead log once per committed batch, then
+// publishes the batch's events in commit order and completes its requests.
+// If the flush fails, the batch's requests fail and the store is broken.
+func (db *DB) syncer(committed <-chan []*request, done chan<- struct{}) {
+	defer close(done)
+	for batch := range committed {
+		err := db.flush()
+		if err != nil {
+			db.broken.CompareAndSwap(nil, &err)
+			db.logger.Error("flushing the database's log failed: the store takes no more writes", "err", err)
+			err = db.brokenErr()
+		} else {
+			db.stats.flushes.Add(1)
+			select {
+			case db.checkpoints <- struct{}{}:
+			default:
+			}
+		}
+		for _, r := range batch {
+			if err != nil && r.err == nil {
+				r.err = err
+			}
+			if r.err == nil && len(r.events) > 0 && db.publisher != nil {
+				db.publisher.Publish(r.events...)
+			}
+			r.events = nil
+			close(r.done)
+		}
+	}
+}
+
+// checkpointer copies the write-ahead log into the database file on its
+// own connection, at most every checkpointInterval and only after commits,
+// so that the writer does not stall for it (SQLite would otherwise
+// checkpoint inside a commit). Its checkpoints are PASSIVE: they never wait
+// for readers or the writer. Once one has copied the whole log, the
+// writer's next transaction starts the log over from its beginning, which
+// keeps it short. It stops, closing conn, when the writer has stopped.
+func (db *DB) checkpointer(conn *sql.Conn) {
+	defer close(db.checkpointerDone)
+	defer conn.Close()
 	ctx := context.Background()
-	fail := func(err error) {
+	for {
+		select {
+		case <-db.checkpoints:
+		case <-db.done:
+			return
+		}
+		var busy, logPages, copied int
+		err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &copied)
+		if err != nil {
+			db.logger.Warn("checkpoint of the database's log failed", "err", err)
+		} else {
+			db.stats.checkpoints.Add(1)
+		}
+		select {
+		case <-time.After(checkpointInterval):
+		case <-db.done:
+			return
+		}
+	}
+}
+
+// commit runs a batch in one transaction. It reports true when the
+// transaction committed: the syncer then completes the requests. Otherwise
+// it has completed every request with an error.
+func (db *DB) commit(batch []*request) bool {
+	ctx := context.Background()
+	fail := func(err error) bool {
 		for _, r := range batch {
 			if r.err == nil {
 				r.err = err
@@ -213,12 +396,16 @@ func (db *DB) commit(batch []*request) {
 			r.events = nil
 			close(r.done)
 		}
+		return false
+	}
+	if err := db.brokenErr(); err != nil {
+		return fail(err)
 	}
 	sqlTx, err := db.writeDB.BeginTx(ctx, nil)
 	if err != nil {
-		fail(fmt.Errorf("begin: %w", err))
-		return
+		return fail(fmt.Errorf("begin: %w", err))
 	}
+	ok := 0
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
@@ -226,8 +413,7 @@ func (db *DB) commit(batch []*request) {
 		}
 		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT request"); err != nil {
 			sqlTx.Rollback()
-			fail(fmt.Errorf("savepoint: %w", err))
-			return
+			return fail(fmt.Errorf("savepoint: %w", err))
 		}
 		t := sqlstore.NewTx(uncancelable{preparedTx{sqlTx, db.writes}}, &dialect)
 		r.err = run(r.fn, t, db.logger)
@@ -235,27 +421,22 @@ func (db *DB) commit(batch []*request) {
 			_, err = sqlTx.ExecContext(ctx, "ROLLBACK TO request")
 		} else {
 			r.events = t.Events()
+			ok++
 		}
 		if err == nil {
 			_, err = sqlTx.ExecContext(ctx, "RELEASE request")
 		}
 		if err != nil {
 			sqlTx.Rollback()
-			fail(fmt.Errorf("release savepoint: %w", err))
-			return
+			return fail(fmt.Errorf("release savepoint: %w", err))
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
-		fail(fmt.Errorf("commit: %w", err))
-		return
+		return fail(fmt.Errorf("commit: %w", err))
 	}
-	for _, r := range batch {
-		if r.err == nil && len(r.events) > 0 && db.publisher != nil {
-			db.publisher.Publish(r.events...)
-		}
-		r.events = nil
-		close(r.done)
-	}
+	db.stats.commits.Add(1)
+	db.stats.transactions.Add(int64(ok))
+	return true
 }
 
 // run calls fn, turning a panic into an internal error so that one bad request
@@ -286,8 +467,8 @@ func (u uncancelable) QueryRowContext(ctx context.Context, query string, args ..
 }
 
 // dialect is how SQLite differs for the shared queries: one writer, so no
-// row locks.
-var dialect = sqlstore.Dialect{IsUniqueViolation: isUniqueViolation, Like: "LIKE"}
+// row locks, and the driver reports inserted IDs.
+var dialect = sqlstore.Dialect{IsUniqueViolation: isUniqueViolation, Like: "LIKE", LastInsertID: true}
 
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
 func isUniqueViolation(err error) bool {

@@ -203,6 +203,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		closeBroker()
 		return nil, err
 	}
+	if sq, ok := db.(*sqlite.DB); ok {
+		registerWriterMetrics(registry, sq)
+	}
 	service := novatalks.NewService(db)
 	service.Publisher = broker
 	service.Renderer = delivery.Renderer{}
@@ -275,6 +278,25 @@ func OpenDatabase(ctx context.Context, cfg Config, publisher novatalks.EventPubl
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "novatalks.db"), publisher, cfg.Logger)
+}
+
+// registerWriterMetrics exports the SQLite writer's counters. Transactions
+// divided by commits is the average group-commit batch.
+func registerWriterMetrics(registry prometheus.Registerer, db *sqlite.DB) {
+	counter := func(name, help string, read func(sqlite.WriterStats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "novatalks", Subsystem: "sqlite", Name: name, Help: help},
+			func() float64 { return float64(read(db.WriterStats())) })
+	}
+	registry.MustRegister(
+		counter("commits_total", "SQLite commits (group commits) by the single writer.",
+			func(s sqlite.WriterStats) int64 { return s.Commits }),
+		counter("transactions_total", "Transactions those commits made durable.",
+			func(s sqlite.WriterStats) int64 { return s.Transactions }),
+		counter("log_flushes_total", "Flushes of the write-ahead log to disk.",
+			func(s sqlite.WriterStats) int64 { return s.Flushes }),
+		counter("checkpoints_total", "Checkpoints copying the write-ahead log into the database file.",
+			func(s sqlite.WriterStats) int64 { return s.Checkpoints }),
+	)
 }
 
 // Bootstrap sets up a fresh database (novatalks.Service.Bootstrap). On

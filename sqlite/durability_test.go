@@ -1,0 +1,221 @@
+package sqlite_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/sqlite"
+)
+
+// An Update returns, and its events are published, only once the log has
+// been flushed after the commit: the flush already finds the change
+// committed, and nothing is acknowledged while it runs.
+func TestUpdateWaitsForTheFlush(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	db := MustOpenDB(t, rec)
+	flushing, release := make(chan int64, 1), make(chan struct{})
+	var releaseOnce sync.Once
+	releaseFlush := func() { releaseOnce.Do(func() { close(release) }) }
+	defer releaseFlush() // a failing test must not leave the writer stuck
+	var committedBeforeFlush bool
+	sqlite.WrapFlush(db, func(flush func() error) error {
+		// The account the Update below creates is ID 1: the flush finds it
+		// committed (visible to the read pool).
+		_, err := db.FindAccountByID(ctx, 1)
+		committedBeforeFlush = err == nil
+		flushing <- 1
+		<-release
+		return flush()
+	})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Update(ctx, func(tx novatalks.Tx) error {
+			tx.Emit(novatalks.Event{Type: novatalks.EventMessageCreated})
+			return createAccount(ctx, tx, "flushed")
+		})
+	}()
+	<-flushing
+	select {
+	case err := <-done:
+		t.Fatalf("Update returned (%v) before the flush finished", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if n := len(rec.all()); n != 0 {
+		t.Fatalf("%d events published before the flush finished", n)
+	}
+	releaseFlush()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !committedBeforeFlush {
+		t.Error("the flush ran before the commit")
+	}
+	if n := len(rec.all()); n != 1 {
+		t.Errorf("%d events after the flush, want 1", n)
+	}
+	if s := db.WriterStats(); s.Commits != 1 || s.Transactions != 1 || s.Flushes != 1 {
+		t.Errorf("writer stats %+v, want one commit, transaction and flush", s)
+	}
+}
+
+// A failed flush fails the Updates it was to make durable, publishes none
+// of their events, and stops the store taking writes: later Updates and
+// Ping fail.
+func TestFailedFlushStopsWrites(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	db := MustOpenDB(t, rec)
+	diskError := errors.New("input/output error")
+	sqlite.WrapFlush(db, func(func() error) error { return diskError })
+	err := db.Update(ctx, func(tx novatalks.Tx) error {
+		tx.Emit(novatalks.Event{Type: novatalks.EventMessageCreated})
+		return createAccount(ctx, tx, "lost")
+	})
+	if !errors.Is(err, diskError) {
+		t.Fatalf("Update: %v, want the flush's error", err)
+	}
+	if n := len(rec.all()); n != 0 {
+		t.Errorf("%d events published for an update that is not durable", n)
+	}
+	if err := db.Update(ctx, func(tx novatalks.Tx) error { return createAccount(ctx, tx, "after") }); !errors.Is(err, diskError) {
+		t.Errorf("Update after the failed flush: %v", err)
+	}
+	if err := db.Ping(ctx); !errors.Is(err, diskError) {
+		t.Errorf("Ping after the failed flush: %v", err)
+	}
+}
+
+// The checkpointer copies the log into the database file after writes,
+// without the writer's automatic checkpoint (which waits for a much
+// longer log): once it has run, the database file alone holds them.
+func TestCheckpointerCopiesTheLog(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.db")
+	db, err := sqlite.Open(ctx, path, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var last int64
+	for range 50 {
+		a := &novatalks.Account{Name: "a", CreatedAt: time.Now()}
+		if err := db.Update(ctx, func(tx novatalks.Tx) error { return tx.CreateAccount(ctx, a) }); err != nil {
+			t.Fatal(err)
+		}
+		last = a.ID
+	}
+	after := db.WriterStats().Checkpoints
+	for deadline := time.Now().Add(5 * time.Second); db.WriterStats().Checkpoints == after; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint within 5 s of the last write")
+		}
+	}
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone := filepath.Join(dir, "alone.db")
+	if err := os.WriteFile(alone, file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	copyDB, err := sqlite.Open(ctx, alone, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyDB.Close()
+	if _, err := copyDB.FindAccountByID(ctx, last); err != nil {
+		t.Errorf("the database file without its log lacks the last account: %v", err)
+	}
+}
+
+// A process killed right after its Updates returned loses none of them.
+// The test runs itself as the writing process (see TestCrashWriter).
+func TestCrashLosesNoAcknowledgedUpdate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	path := filepath.Join(t.TempDir(), "crash.db")
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestCrashWriter$")
+	cmd.Env = append(os.Environ(), "NOVATALKS_CRASH_WRITER_DB="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Read acknowledged account names until a few hundred have come, then
+	// kill the writer in the middle of its work.
+	acked := []string{}
+	lines := bufio.NewScanner(out)
+	for len(acked) < 300 && lines.Scan() {
+		acked = append(acked, lines.Text())
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if len(acked) < 300 {
+		t.Fatalf("the writer acknowledged only %d updates", len(acked))
+	}
+	db, err := sqlite.Open(context.Background(), path, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, line := range acked {
+		id, err := strconv.ParseInt(line, 10, 64)
+		if err != nil {
+			t.Fatalf("writer printed %q", line)
+		}
+		if _, err := db.FindAccountByID(context.Background(), id); err != nil {
+			t.Fatalf("acknowledged account %d is gone after the crash: %v", id, err)
+		}
+	}
+}
+
+// TestCrashWriter is the process TestCrashLosesNoAcknowledgedUpdate kills:
+// it writes accounts from several goroutines, so that they share commits,
+// and prints the ID of each one whose Update returned, until it is killed.
+func TestCrashWriter(t *testing.T) {
+	path := os.Getenv("NOVATALKS_CRASH_WRITER_DB")
+	if path == "" {
+		t.Skip("run by TestCrashLosesNoAcknowledgedUpdate")
+	}
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acks := make(chan int64)
+	for range 8 {
+		go func() {
+			for {
+				var a *novatalks.Account
+				err := db.Update(ctx, func(tx novatalks.Tx) error {
+					a = &novatalks.Account{Name: "crash", CreatedAt: time.Now()}
+					return tx.CreateAccount(ctx, a)
+				})
+				if err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(1)
+				}
+				acks <- a.ID
+			}
+		}()
+	}
+	for id := range acks {
+		fmt.Println(id)
+	}
+}
