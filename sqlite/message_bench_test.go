@@ -1,0 +1,51 @@
+package sqlite_test
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/delivery"
+)
+
+// BenchmarkMessagesAcrossConversations measures the store's share of the
+// load tool's workload: contact messages spread round-robin over 1,000
+// conversations, from enough goroutines that the writer's batches fill up
+// as they do under load. Its ns/op is the writer's throughput limit on this
+// machine (every message persisted, flushed, its event built), without
+// HTTP or WebSockets.
+func BenchmarkMessagesAcrossConversations(b *testing.B) {
+	const conversations = 1000
+	ctx := context.Background()
+	db := MustOpenDB(b, nil)
+	svc := novatalks.NewService(db)
+	svc.Renderer = delivery.Renderer{}
+	if _, err := svc.Bootstrap(ctx, ""); err != nil {
+		b.Fatal(err)
+	}
+	sessions := make([]*novatalks.ContactSession, conversations)
+	for i := range sessions {
+		name := "Contact " + strconv.Itoa(i)
+		started, err := svc.StartConversation(ctx, novatalks.StartConversation{Name: &name})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sessions[i] = &novatalks.ContactSession{ContactInbox: *started.ContactInbox, Contact: started.Contact}
+	}
+	var seq atomic.Int64
+	b.SetParallelism(64)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := seq.Add(1)
+			sess := sessions[n%conversations]
+			msg := novatalks.NewContactMessage{Content: "hello from the benchmark", EchoID: "e" + strconv.FormatInt(n, 36)}
+			if _, err := svc.SendContactMessage(ctx, sess, msg); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
