@@ -4,9 +4,9 @@
 // # Writes
 //
 // SQLite allows one writer at a time, so every write runs on one goroutine,
-// the writer. Update queues its function to that goroutine, which takes
-// every function waiting (up to MaxBatch), runs each in its own SAVEPOINT
-// inside one transaction and commits once: a function that fails rolls back
+// the writer. Update queues its function to that goroutine, which runs the
+// functions it gets, each in its own SAVEPOINT, in one transaction and
+// commits them together (up to MaxBatch): a function that fails rolls back
 // only its savepoint, the others still commit. This group commit turns many
 // small transactions into one commit.
 //
@@ -16,9 +16,11 @@
 // waiting for the disk (synchronous=NORMAL); a second goroutine, the syncer,
 // then flushes the log to disk (fdatasync) and only after that publishes the
 // events each function emitted, function by function in the order they ran
-// (the commit order), and lets Update return. The writer meanwhile runs and
-// commits the next batch, so the disk flush of one batch overlaps the work
-// of the next instead of stalling the single writer. The guarantee is the
+// (the commit order), and lets Update return. The writer meanwhile runs the
+// functions that arrive in its next transaction and commits that as soon as
+// the syncer is free, so the disk flush of one batch overlaps the work of
+// the next instead of stalling the single writer, and batches grow with
+// the load. The guarantee is the
 // one synchronous=FULL gives: a change whose Update returned without error
 // is on disk and survives a process crash or a power loss, and no event is
 // published for a change that is not. (A checkpoint flushes the log before
@@ -71,11 +73,6 @@ const readConns = 4
 
 // MaxBatch is the most transactions one group commit holds.
 const MaxBatch = 256
-
-// The writer connection's page cache, in KiB: the pages a write touches are
-// scattered over the messages' and conversations' indexes, and a miss costs
-// a read system call inside the single writer.
-const writerCacheKiB = 64 << 10
 
 // checkpointInterval is how often the checkpointer copies the write-ahead
 // log into the database file while writes go on. A page written many times
@@ -136,10 +133,12 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)"
 	// The writer commits without waiting for the disk (the syncer flushes
 	// the log before anyone is told), keeps the savepoints' sub-journals in
-	// memory instead of a temporary file, and has a larger page cache.
+	// memory instead of a temporary file (which cost a file creation and
+	// writes per batch), and leaves checkpoints to the checkpointer. (A
+	// larger page cache measured no faster: the OS caches the file.)
 	writeDB, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas+
 		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"+
-		fmt.Sprintf("&_pragma=cache_size(%d)&_pragma=wal_autocheckpoint(%d)", -writerCacheKiB, writerCheckpointPages)+
+		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointPages)+
 		"&_txlock=immediate")
 	if err != nil {
 		return nil, err
@@ -285,47 +284,81 @@ func (db *DB) Update(ctx context.Context, fn func(novatalks.Tx) error) error {
 	return req.err
 }
 
-// writer runs batches of requests and commits them; the syncer it starts
-// makes each committed batch durable and completes its requests. The
-// hand-off is unbuffered: while the syncer flushes one batch the writer
-// runs and commits the next, and new requests queue up behind that one, so
-// a busy writer's batches grow with the flush time.
+// writer runs requests in a transaction and commits it when the syncer is
+// free to flush it; the syncer makes each committed batch durable and
+// completes its requests. While the syncer flushes one batch the writer
+// keeps running the requests that arrive in the next transaction, so the
+// disk flush never idles the writer and a busy writer's batches grow with
+// the flush time. Requests already queued are taken before a commit, up to
+// MaxBatch.
 func (db *DB) writer() {
 	defer close(db.done)
-	committed := make(chan []*request)
+	committed := make(chan []*request, 1)
+	idle := make(chan struct{}, 1) // holds a token while the syncer waits for a batch
 	synced := make(chan struct{})
-	go db.syncer(committed, synced)
+	idle <- struct{}{}
+	go db.syncer(committed, idle, synced)
 	defer func() {
 		close(committed)
 		<-synced
 	}()
-	for req := range db.requests {
-		batch := make([]*request, 1, 16)
-		batch[0] = req
-	fill:
-		for len(batch) < MaxBatch {
-			select {
-			case r, ok := <-db.requests:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
+	requests := db.requests
+	var b *batch
+	take := func(r *request) {
+		if b == nil {
+			if b = db.begin(r); b == nil {
+				return
 			}
 		}
-		if db.commit(batch) {
-			committed <- batch
+		if !b.run(r) {
+			b = nil
+		}
+	}
+	for requests != nil || b != nil {
+	queued:
+		for b != nil && len(b.requests) < MaxBatch {
+			select {
+			case r, ok := <-requests:
+				if !ok {
+					requests = nil
+					break queued
+				}
+				take(r)
+			default:
+				break queued
+			}
+		}
+		more, syncerIdle := requests, idle
+		if b == nil {
+			syncerIdle = nil
+		} else if len(b.requests) >= MaxBatch {
+			more = nil
+		}
+		select {
+		case r, ok := <-more:
+			if !ok {
+				requests = nil
+				continue
+			}
+			take(r)
+		case <-syncerIdle:
+			if b.commit() {
+				committed <- b.requests
+			} else {
+				idle <- struct{}{}
+			}
+			b = nil
 		}
 	}
 }
 
 // syncer flushes the write-ahead log once per committed batch, then
 // publishes the batch's events in commit order and completes its requests.
-// If the flush fails, the batch's requests fail and the store is broken.
-func (db *DB) syncer(committed <-chan []*request, done chan<- struct{}) {
+// If the flush fails, the batch's requests fail and the store is broken. It
+// puts a token in idle whenever it waits for the next batch.
+func (db *DB) syncer(committed <-chan []*request, idle chan<- struct{}, done chan<- struct{}) {
 	defer close(done)
-	for batch := range committed {
+	for requests := range committed {
 		err := db.flush()
 		if err != nil {
 			db.broken.CompareAndSwap(nil, &err)
@@ -338,7 +371,7 @@ func (db *DB) syncer(committed <-chan []*request, done chan<- struct{}) {
 			default:
 			}
 		}
-		for _, r := range batch {
+		for _, r := range requests {
 			if err != nil && r.err == nil {
 				r.err = err
 			}
@@ -348,6 +381,7 @@ func (db *DB) syncer(committed <-chan []*request, done chan<- struct{}) {
 			r.events = nil
 			close(r.done)
 		}
+		idle <- struct{}{}
 	}
 }
 
@@ -383,60 +417,88 @@ func (db *DB) checkpointer(conn *sql.Conn) {
 	}
 }
 
-// commit runs a batch in one transaction. It reports true when the
-// transaction committed: the syncer then completes the requests. Otherwise
-// it has completed every request with an error.
-func (db *DB) commit(batch []*request) bool {
-	ctx := context.Background()
-	fail := func(err error) bool {
-		for _, r := range batch {
-			if r.err == nil {
-				r.err = err
-			}
-			r.events = nil
-			close(r.done)
+// batch is the writer's open transaction and the requests run in it.
+type batch struct {
+	db       *DB
+	tx       *sql.Tx
+	requests []*request
+	ok       int // requests whose function succeeded
+}
+
+// begin starts a transaction for first. If that fails, it completes first
+// with the error and returns nil.
+func (db *DB) begin(first *request) *batch {
+	err := db.brokenErr()
+	var tx *sql.Tx
+	if err == nil {
+		if tx, err = db.writeDB.BeginTx(context.Background(), nil); err != nil {
+			err = fmt.Errorf("begin: %w", err)
 		}
-		return false
 	}
-	if err := db.brokenErr(); err != nil {
-		return fail(err)
-	}
-	sqlTx, err := db.writeDB.BeginTx(ctx, nil)
 	if err != nil {
-		return fail(fmt.Errorf("begin: %w", err))
+		first.err = err
+		close(first.done)
+		return nil
 	}
-	ok := 0
-	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.err = err
-			continue
-		}
-		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT request"); err != nil {
-			sqlTx.Rollback()
-			return fail(fmt.Errorf("savepoint: %w", err))
-		}
-		t := sqlstore.NewTx(uncancelable{preparedTx{sqlTx, db.writes}}, &dialect)
-		r.err = run(r.fn, t, db.logger)
-		if r.err != nil {
-			_, err = sqlTx.ExecContext(ctx, "ROLLBACK TO request")
-		} else {
-			r.events = t.Events()
-			ok++
-		}
-		if err == nil {
-			_, err = sqlTx.ExecContext(ctx, "RELEASE request")
-		}
-		if err != nil {
-			sqlTx.Rollback()
-			return fail(fmt.Errorf("release savepoint: %w", err))
-		}
+	return &batch{db: db, tx: tx, requests: make([]*request, 0, 16)}
+}
+
+// run runs r's function in its own savepoint of the transaction: if the
+// function fails, only its changes roll back. It reports false when the
+// transaction itself failed: it has then rolled back and completed every
+// request of the batch with the error.
+func (b *batch) run(r *request) bool {
+	ctx := context.Background()
+	b.requests = append(b.requests, r)
+	if err := r.ctx.Err(); err != nil {
+		r.err = err // completed with the batch, having changed nothing
+		return true
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fail(fmt.Errorf("commit: %w", err))
+	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT request"); err != nil {
+		return b.fail(fmt.Errorf("savepoint: %w", err))
 	}
-	db.stats.commits.Add(1)
-	db.stats.transactions.Add(int64(ok))
+	t := sqlstore.NewTx(uncancelable{preparedTx{b.tx, b.db.writes}}, &dialect)
+	r.err = run(r.fn, t, b.db.logger)
+	var err error
+	if r.err != nil {
+		_, err = b.tx.ExecContext(ctx, "ROLLBACK TO request")
+	} else {
+		r.events = t.Events()
+		b.ok++
+	}
+	if err == nil {
+		_, err = b.tx.ExecContext(ctx, "RELEASE request")
+	}
+	if err != nil {
+		return b.fail(fmt.Errorf("release savepoint: %w", err))
+	}
 	return true
+}
+
+// commit commits the transaction. It reports true when it committed: the
+// syncer then completes the requests. Otherwise it has completed every
+// request with the error.
+func (b *batch) commit() bool {
+	if err := b.tx.Commit(); err != nil {
+		return b.fail(fmt.Errorf("commit: %w", err))
+	}
+	b.db.stats.commits.Add(1)
+	b.db.stats.transactions.Add(int64(b.ok))
+	return true
+}
+
+// fail rolls the transaction back and completes every request of the batch
+// with err (those that failed on their own keep their error).
+func (b *batch) fail(err error) bool {
+	b.tx.Rollback()
+	for _, r := range b.requests {
+		if r.err == nil {
+			r.err = err
+		}
+		r.events = nil
+		close(r.done)
+	}
+	return false
 }
 
 // run calls fn, turning a panic into an internal error so that one bad request
