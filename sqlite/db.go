@@ -20,10 +20,9 @@
 // functions that arrive in its next transaction and commits that as soon as
 // the syncer is free, so the disk flush of one batch overlaps the work of
 // the next instead of stalling the single writer, and batches grow with
-// the load. The guarantee is the
-// one synchronous=FULL gives: a change whose Update returned without error
-// is on disk and survives a process crash or a power loss, and no event is
-// published for a change that is not. (A checkpoint flushes the log before
+// the load. The guarantee is the one synchronous=FULL gives: a change whose
+// Update returned without error is on disk and survives a process crash or
+// a power loss, and no event is published for a change that is not. (A checkpoint flushes the log before
 // copying it into the database file and the database file after, so a
 // change is on disk in one of the two whichever comes first.)
 //
@@ -160,6 +159,7 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	}
 	log := logFlusher{dbPath: path}
 	if err := log.flush(); err != nil {
+		log.close()
 		writeDB.Close()
 		return nil, fmt.Errorf("flush %s: %w", path, err)
 	}
@@ -183,6 +183,7 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	db.flush = db.log.flush
 	checkpointConn, err := writeDB.Conn(ctx)
 	if err != nil {
+		log.close()
 		readDB.Close()
 		writeDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -359,18 +360,7 @@ func (db *DB) writer() {
 func (db *DB) syncer(committed <-chan []*request, idle chan<- struct{}, done chan<- struct{}) {
 	defer close(done)
 	for requests := range committed {
-		err := db.flush()
-		if err != nil {
-			db.broken.CompareAndSwap(nil, &err)
-			db.logger.Error("flushing the database's log failed: the store takes no more writes", "err", err)
-			err = db.brokenErr()
-		} else {
-			db.stats.flushes.Add(1)
-			select {
-			case db.checkpoints <- struct{}{}:
-			default:
-			}
-		}
+		err := db.makeDurable()
 		for _, r := range requests {
 			if err != nil && r.err == nil {
 				r.err = err
@@ -383,6 +373,26 @@ func (db *DB) syncer(committed <-chan []*request, idle chan<- struct{}, done cha
 		}
 		idle <- struct{}{}
 	}
+}
+
+// makeDurable flushes the log after a commit and wakes the checkpointer. It
+// fails without flushing once a flush has failed: a later flush that
+// succeeds does not prove that the earlier writes reached the disk.
+func (db *DB) makeDurable() error {
+	if err := db.brokenErr(); err != nil {
+		return err
+	}
+	if err := db.flush(); err != nil {
+		db.broken.CompareAndSwap(nil, &err)
+		db.logger.Error("flushing the database's log failed: the store takes no more writes", "err", err)
+		return db.brokenErr()
+	}
+	db.stats.flushes.Add(1)
+	select {
+	case db.checkpoints <- struct{}{}:
+	default:
+	}
+	return nil
 }
 
 // checkpointer copies the write-ahead log into the database file on its
