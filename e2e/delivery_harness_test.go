@@ -204,5 +204,5 @@ func adminActor(tb testing.TB, s *Server) novatalks.Actor {
 
 // deliveryFilter selects account 1's deliveries of a status.
 func deliveryFilter(status string) novatalks.DeliveryFilter {
-	return novatalks.DeliveryFilter{Status: status, Limit: novatalks.DeliveryListLimit}
+	return novatalks.DeliveryFilter{AccountID: novatalks.DefaultAccountID, Status: status, Limit: novatalks.DeliveryListLimit}
 }
