@@ -100,8 +100,8 @@ type DB struct {
 	closed   bool
 	done     chan struct{}
 
-	log              logFlusher            // used by the syncer only (and Open)
-	flush            func() error          // the syncer's flush of the log: log.flush, wrapped in some tests
+	wal              *os.File              // the write-ahead log, open for flushing
+	flush            func() error          // the syncer's flush of wal, wrapped in some tests
 	broken           atomic.Pointer[error] // set when a flush failed: the store takes no more writes
 	checkpoints      chan struct{}         // the syncer's signal to the checkpointer: there is more log
 	checkpointerDone chan struct{}
@@ -157,16 +157,32 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 		writeDB.Close()
 		return nil, err
 	}
-	log := logFlusher{dbPath: path}
-	if err := log.flush(); err != nil {
-		log.close()
+	// The checkpointer's connection stays open as long as the store, and
+	// SQLite deletes or replaces the log only when its last connection
+	// closes: the log file opened here is the store's log for its whole life.
+	checkpointConn, err := writeDB.Conn(ctx)
+	if err != nil {
 		writeDB.Close()
-		return nil, fmt.Errorf("flush %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	wal, err := os.Open(path + "-wal")
+	if err == nil {
+		err = datasync(wal) // the migrations committed without waiting for the disk
+	}
+	if err != nil {
+		if wal != nil {
+			wal.Close()
+		}
+		checkpointConn.Close()
+		writeDB.Close()
+		return nil, fmt.Errorf("flush the log of %s: %w", path, err)
 	}
 	// Readers get a 1 MiB page cache each (SQLite's default is 2 MiB): most
 	// reads are indexed lookups, and the OS page cache holds the file anyway.
 	readDB, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas+"&_pragma=query_only(1)&_pragma=cache_size(-1024)")
 	if err != nil {
+		wal.Close()
+		checkpointConn.Close()
 		writeDB.Close()
 		return nil, err
 	}
@@ -177,17 +193,10 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 		Reader: sqlstore.NewReader(reads, &dialect), path: path, readDB: readDB, writeDB: writeDB,
 		reads: reads, writes: newPreparedDB(writeDB),
 		publisher: publisher, logger: logger,
-		requests: make(chan *request, MaxBatch), done: make(chan struct{}), log: log,
+		requests: make(chan *request, MaxBatch), done: make(chan struct{}), wal: wal,
 		checkpoints: make(chan struct{}, 1), checkpointerDone: make(chan struct{}),
 	}
-	db.flush = db.log.flush
-	checkpointConn, err := writeDB.Conn(ctx)
-	if err != nil {
-		log.close()
-		readDB.Close()
-		writeDB.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	db.flush = func() error { return datasync(db.wal) }
 	go db.writer()
 	go db.checkpointer(checkpointConn)
 	return db, nil
@@ -258,7 +267,7 @@ func (db *DB) Close() error {
 	<-db.checkpointerDone
 	db.reads.close()
 	db.writes.close()
-	return errors.Join(db.readDB.Close(), db.writeDB.Close(), db.log.close())
+	return errors.Join(db.readDB.Close(), db.writeDB.Close(), db.wal.Close())
 }
 
 // Update implements novatalks.Store. Once fn has been queued Update waits for
