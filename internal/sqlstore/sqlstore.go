@@ -120,11 +120,11 @@ func (t *Tx) SequenceEvents(ctx context.Context) error {
 // insert runs query, an INSERT of one row, and sets *id to the new row's
 // ID. An INSERT that inserted nothing (ON CONFLICT DO NOTHING) returns
 // sql.ErrNoRows and leaves *id alone.
-func (r Reader) insert(ctx context.Context, id *int64, query string, args ...any) error {
-	if !r.d.LastInsertID {
-		return r.q.QueryRowContext(ctx, query+` RETURNING id`, args...).Scan(id)
+func (t *Tx) insert(ctx context.Context, id *int64, query string, args ...any) error {
+	if !t.d.LastInsertID {
+		return t.q.QueryRowContext(ctx, query+` RETURNING id`, args...).Scan(id)
 	}
-	res, err := r.q.ExecContext(ctx, query, args...)
+	res, err := t.q.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
