@@ -314,49 +314,40 @@ func (db *DB) writer() {
 	}()
 	requests := db.requests
 	var b *batch
-	take := func(r *request) {
+	for requests != nil || b != nil {
+		more, syncerIdle := requests, idle
+		if b == nil {
+			syncerIdle = nil // nothing to commit
+		} else if len(b.requests) >= MaxBatch {
+			more = nil // full: commit first
+		}
+		var r *request
+		var ok bool
+		select {
+		case r, ok = <-more: // a request already queued goes in before a commit
+		default:
+			select {
+			case r, ok = <-more:
+			case <-syncerIdle:
+				if b.commit() {
+					committed <- b.requests
+				} else {
+					idle <- struct{}{}
+				}
+				b = nil
+				continue
+			}
+		}
+		if !ok {
+			requests = nil
+			continue
+		}
 		if b == nil {
 			if b = db.begin(r); b == nil {
-				return
+				continue
 			}
 		}
 		if !b.run(r) {
-			b = nil
-		}
-	}
-	for requests != nil || b != nil {
-	queued:
-		for b != nil && len(b.requests) < MaxBatch {
-			select {
-			case r, ok := <-requests:
-				if !ok {
-					requests = nil
-					break queued
-				}
-				take(r)
-			default:
-				break queued
-			}
-		}
-		more, syncerIdle := requests, idle
-		if b == nil {
-			syncerIdle = nil
-		} else if len(b.requests) >= MaxBatch {
-			more = nil
-		}
-		select {
-		case r, ok := <-more:
-			if !ok {
-				requests = nil
-				continue
-			}
-			take(r)
-		case <-syncerIdle:
-			if b.commit() {
-				committed <- b.requests
-			} else {
-				idle <- struct{}{}
-			}
 			b = nil
 		}
 	}
