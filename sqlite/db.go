@@ -87,13 +87,17 @@ const writerCheckpointPages = 20000
 // DB is a novatalks.Store on one SQLite file. It is safe for concurrent use.
 type DB struct {
 	sqlstore.Reader
-	path      string
-	readDB    *sql.DB
-	writeDB   *sql.DB
-	reads     *preparedDB
-	writes    *preparedDB
-	publisher novatalks.EventPublisher
-	logger    *slog.Logger
+	path    string
+	readDB  *sql.DB
+	writeDB *sql.DB
+	// writerConn is the writer's connection, and conversations the cache
+	// of its conversation rows (see conversationCache).
+	writerConn    *sql.Conn
+	conversations *conversationCache
+	reads         *preparedDB
+	writes        *preparedDB
+	publisher     novatalks.EventPublisher
+	logger        *slog.Logger
 
 	requests chan *request
 	mu       sync.RWMutex // guards closed against Update
@@ -142,10 +146,11 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	if err != nil {
 		return nil, err
 	}
-	// Only the writer goroutine begins transactions, so there is one writer
-	// whatever the pool size. The second connection lets a statement be
-	// prepared while the first holds the writer's transaction (see
-	// preparedTx); the third is the checkpointer's.
+	// Only the writer goroutine begins transactions, on a connection of its
+	// own, so there is one writer whatever the pool size. The second
+	// connection is the checkpointer's; the third lets a statement be
+	// prepared while the writer's connection holds its transaction (see
+	// preparedTx).
 	writeDB.SetMaxOpenConns(3)
 	writeDB.SetMaxIdleConns(3)
 	writeDB.SetConnMaxLifetime(0)
@@ -165,6 +170,13 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 		writeDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	conversations := newConversationCache(maxCachedConversations)
+	writerConn, err := writerConnection(ctx, writeDB, conversations)
+	if err != nil {
+		checkpointConn.Close()
+		writeDB.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	wal, err := os.Open(path + "-wal")
 	if err == nil {
 		err = datasync(wal) // the migrations committed without waiting for the disk
@@ -173,6 +185,7 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 		if wal != nil {
 			wal.Close()
 		}
+		writerConn.Close()
 		checkpointConn.Close()
 		writeDB.Close()
 		return nil, fmt.Errorf("flush the log of %s: %w", path, err)
@@ -182,6 +195,7 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	readDB, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas+"&_pragma=query_only(1)&_pragma=cache_size(-1024)")
 	if err != nil {
 		wal.Close()
+		writerConn.Close()
 		checkpointConn.Close()
 		writeDB.Close()
 		return nil, err
@@ -191,7 +205,7 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	reads := newPreparedDB(readDB)
 	db := &DB{
 		Reader: sqlstore.NewReader(reads, &dialect), path: path, readDB: readDB, writeDB: writeDB,
-		reads: reads, writes: newPreparedDB(writeDB),
+		writerConn: writerConn, conversations: conversations, reads: reads, writes: newPreparedDB(writeDB),
 		publisher: publisher, logger: logger,
 		requests: make(chan *request, MaxBatch), done: make(chan struct{}), wal: wal,
 		checkpoints: make(chan struct{}, 1), checkpointerDone: make(chan struct{}),
@@ -200,6 +214,28 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	go db.writer()
 	go db.checkpointer(checkpointConn)
 	return db, nil
+}
+
+// writerConnection takes the writer's connection from writeDB and has it
+// report changes to conversations' cache.
+func writerConnection(ctx context.Context, writeDB *sql.DB, conversations *conversationCache) (*sql.Conn, error) {
+	conn, err := writeDB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = conn.Raw(func(driverConn any) error {
+		hooked, ok := driverConn.(interface{ RegisterPreUpdateHook(sqlite.PreUpdateHookFn) })
+		if !ok {
+			return fmt.Errorf("the SQLite driver's connection (%T) has no pre-update hook", driverConn)
+		}
+		hooked.RegisterPreUpdateHook(conversations.changed)
+		return nil
+	})
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -267,7 +303,7 @@ func (db *DB) Close() error {
 	<-db.checkpointerDone
 	db.reads.close()
 	db.writes.close()
-	return errors.Join(db.readDB.Close(), db.writeDB.Close(), db.wal.Close())
+	return errors.Join(db.writerConn.Close(), db.readDB.Close(), db.writeDB.Close(), db.wal.Close())
 }
 
 // Update implements novatalks.Store. Once fn has been queued Update waits for
@@ -441,7 +477,11 @@ func (db *DB) begin(first *request) *batch {
 	err := db.brokenErr()
 	var tx *sql.Tx
 	if err == nil {
-		if tx, err = db.writeDB.BeginTx(context.Background(), nil); err != nil {
+		ctx := context.Background()
+		if tx, err = db.writerConn.BeginTx(ctx, nil); err != nil {
+			err = fmt.Errorf("begin: %w", err)
+		} else if err = db.conversations.checkDataVersion(ctx, tx); err != nil {
+			tx.Rollback()
 			err = fmt.Errorf("begin: %w", err)
 		}
 	}
@@ -467,11 +507,12 @@ func (b *batch) run(r *request) bool {
 	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT request"); err != nil {
 		return b.fail(fmt.Errorf("savepoint: %w", err))
 	}
-	t := sqlstore.NewTx(uncancelable{preparedTx{b.tx, b.db.writes}}, &dialect)
+	t := &writerTx{Tx: sqlstore.NewTx(uncancelable{preparedTx{b.tx, b.db.writes}}, &dialect), cache: b.db.conversations}
 	r.err = run(r.fn, t, b.db.logger)
 	var err error
 	if r.err != nil {
 		_, err = b.tx.ExecContext(ctx, "ROLLBACK TO request")
+		t.rolledBack()
 	} else {
 		r.events = t.Events()
 		b.ok++
@@ -501,6 +542,7 @@ func (b *batch) commit() bool {
 // with err (those that failed on their own keep their error).
 func (b *batch) fail(err error) bool {
 	b.tx.Rollback()
+	clear(b.db.conversations.rows)
 	for _, r := range b.requests {
 		if r.err == nil {
 			r.err = err
@@ -513,7 +555,7 @@ func (b *batch) fail(err error) bool {
 
 // run calls fn, turning a panic into an internal error so that one bad request
 // cannot take the writer down.
-func run(fn func(novatalks.Tx) error, t *sqlstore.Tx, logger *slog.Logger) (err error) {
+func run(fn func(novatalks.Tx) error, t novatalks.Tx, logger *slog.Logger) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			logger.Error("panic in transaction", "panic", p, "stack", string(debug.Stack()))

@@ -1,8 +1,25 @@
 package sqlite
 
+import (
+	"context"
+
+	"github.com/novatalks/novatalks"
+)
+
 // WrapFlush makes the syncer flush the log through wrap, which gets the real
 // flush. Call it before the first Update.
 func WrapFlush(db *DB, wrap func(flush func() error) error) {
 	inner := db.flush
 	db.flush = func() error { return wrap(inner) }
+}
+
+// IsConversationCached reports whether the writer's cache holds conversation
+// id. It asks on the writer goroutine, the cache's only user.
+func IsConversationCached(ctx context.Context, db *DB, id int64) (bool, error) {
+	var cached bool
+	err := db.Update(ctx, func(novatalks.Tx) error {
+		cached = db.conversations.rows[id] != nil
+		return nil
+	})
+	return cached, err
 }

@@ -163,6 +163,10 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
+// StoredTime is t as a read returns it once stored: to the millisecond, in
+// UTC.
+func StoredTime(t time.Time) time.Time { return fromMS(ms(t)) }
+
 func msPtr(t *time.Time) any {
 	if t == nil {
 		return nil
