@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -48,4 +49,52 @@ func BenchmarkMessagesAcrossConversations(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCatchUpLongConversation measures the catch-up of a contact that
+// reconnects to a conversation of 10,000 messages having missed the last
+// ten (FindMessages with UpdatedAfter): the query filters the
+// conversation's index entries on updated_at and sorts what it finds.
+func BenchmarkCatchUpLongConversation(b *testing.B) {
+	const messages = 10000
+	ctx := context.Background()
+	db := MustOpenDB(b, nil)
+	svc := novatalks.NewService(db)
+	svc.Renderer = delivery.Renderer{}
+	if _, err := svc.Bootstrap(ctx, ""); err != nil {
+		b.Fatal(err)
+	}
+	name := "Ada"
+	started, err := svc.StartConversation(ctx, novatalks.StartConversation{Name: &name})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sess := &novatalks.ContactSession{ContactInbox: *started.ContactInbox, Contact: started.Contact}
+	var seq atomic.Int64
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			for n := seq.Add(1); n <= messages; n = seq.Add(1) {
+				msg := novatalks.NewContactMessage{Content: "hello", EchoID: "e" + strconv.FormatInt(n, 36)}
+				if _, err := svc.SendContactMessage(ctx, sess, msg); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	latest, err := db.FindMessages(ctx, novatalks.MessageFilter{ConversationID: started.Conversation.ID, Limit: 11})
+	if err != nil || len(latest) != 11 {
+		b.Fatalf("latest messages: %d, %v", len(latest), err)
+	}
+	since := latest[0].UpdatedAt
+	b.ResetTimer()
+	for b.Loop() {
+		missed, err := db.FindMessages(ctx, novatalks.MessageFilter{ConversationID: started.Conversation.ID,
+			UpdatedAfter: &since, ForContact: true, Limit: novatalks.DefaultMessageLimit})
+		if err != nil || len(missed) != 10 {
+			b.Fatalf("caught up %d messages, %v; want 10", len(missed), err)
+		}
+	}
 }
