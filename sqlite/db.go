@@ -467,6 +467,7 @@ func (db *DB) checkpointer(conn *sql.Conn) {
 type batch struct {
 	db       *DB
 	tx       *sql.Tx
+	q        *preparedTx // the statements of tx
 	requests []*request
 	ok       int // requests whose function succeeded
 }
@@ -490,7 +491,7 @@ func (db *DB) begin(first *request) *batch {
 		close(first.done)
 		return nil
 	}
-	return &batch{db: db, tx: tx, requests: make([]*request, 0, 16)}
+	return &batch{db: db, tx: tx, q: newPreparedTx(tx, db.writes), requests: make([]*request, 0, 16)}
 }
 
 // run runs r's function in its own savepoint of the transaction: if the
@@ -504,21 +505,22 @@ func (b *batch) run(r *request) bool {
 		r.err = err // completed with the batch, having changed nothing
 		return true
 	}
-	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT request"); err != nil {
+	q := b.q // the savepoint statements too are parsed once
+	if _, err := q.ExecContext(ctx, "SAVEPOINT request"); err != nil {
 		return b.fail(fmt.Errorf("savepoint: %w", err))
 	}
-	t := &writerTx{Tx: sqlstore.NewTx(uncancelable{preparedTx{b.tx, b.db.writes}}, &dialect), cache: b.db.conversations}
+	t := &writerTx{Tx: sqlstore.NewTx(uncancelable{q}, &dialect), cache: b.db.conversations}
 	r.err = run(r.fn, t, b.db.logger)
 	var err error
 	if r.err != nil {
-		_, err = b.tx.ExecContext(ctx, "ROLLBACK TO request")
+		_, err = q.ExecContext(ctx, "ROLLBACK TO request")
 		t.rolledBack()
 	} else {
 		r.events = t.Events()
 		b.ok++
 	}
 	if err == nil {
-		_, err = b.tx.ExecContext(ctx, "RELEASE request")
+		_, err = q.ExecContext(ctx, "RELEASE request")
 	}
 	if err != nil {
 		return b.fail(fmt.Errorf("release savepoint: %w", err))

@@ -80,29 +80,51 @@ func (p *preparedDB) QueryRowContext(ctx context.Context, query string, args ...
 // preparedTx runs queries of one transaction through the statements of its
 // database. The statement is first prepared on an idle connection of the
 // write pool; database/sql then prepares it once more on the transaction's
-// connection and reuses that from then on.
+// connection and reuses that from then on. The transaction's form of a
+// statement is made once per transaction: database/sql allocates a new one
+// on every Tx.StmtContext. A preparedTx is used by one goroutine.
 type preparedTx struct {
 	tx    *sql.Tx
 	cache *preparedDB
+	stmts map[*sql.Stmt]*sql.Stmt // the transaction's form of each
 }
 
-func (p preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s := p.cache.stmt(query); s != nil {
-		return p.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+func newPreparedTx(tx *sql.Tx, cache *preparedDB) *preparedTx {
+	return &preparedTx{tx: tx, cache: cache, stmts: make(map[*sql.Stmt]*sql.Stmt)}
+}
+
+// stmt returns the transaction's statement of query, or nil when it cannot
+// be prepared or cached (see preparedDB.stmt).
+func (p *preparedTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	s := p.cache.stmt(query)
+	if s == nil {
+		return nil
+	}
+	ts := p.stmts[s]
+	if ts == nil {
+		ts = p.tx.StmtContext(ctx, s)
+		p.stmts[s] = ts
+	}
+	return ts
+}
+
+func (p *preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
 	}
 	return p.tx.ExecContext(ctx, query, args...)
 }
 
-func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := p.cache.stmt(query); s != nil {
-		return p.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+func (p *preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
 	}
 	return p.tx.QueryContext(ctx, query, args...)
 }
 
-func (p preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := p.cache.stmt(query); s != nil {
-		return p.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+func (p *preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
 	}
 	return p.tx.QueryRowContext(ctx, query, args...)
 }
