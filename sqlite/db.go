@@ -78,10 +78,12 @@ const MaxBatch = 256
 // in that span is copied once.
 const checkpointInterval = 100 * time.Millisecond
 
-// writerCheckpointPages bounds the write-ahead log (in 4 KiB pages) should
-// the checkpointer fall behind: a commit that finds the log this long
-// checkpoints it itself, on the writer (SQLite's automatic checkpoint,
-// whose default is 1,000 pages).
+// writerCheckpointPages bounds the write-ahead log (in 4 KiB pages): a
+// commit that finds the log this long checkpoints it itself, on the writer
+// (SQLite's automatic checkpoint, whose default is 1,000 pages). Under
+// steady writes this is also how the log starts over (see checkpointer):
+// the writer's own checkpoint has little left to copy, and its next
+// transaction rewinds the log.
 const writerCheckpointPages = 20000
 
 // DB is a novatalks.Store on one SQLite file. It is safe for concurrent use.
@@ -435,9 +437,11 @@ func (db *DB) makeDurable() error {
 // own connection, at most every checkpointInterval and only after commits,
 // so that the writer does not stall for it (SQLite would otherwise
 // checkpoint inside a commit). Its checkpoints are PASSIVE: they never wait
-// for readers or the writer. Once one has copied the whole log, the
-// writer's next transaction starts the log over from its beginning, which
-// keeps it short. It stops, closing conn, when the writer has stopped.
+// for readers or the writer. SQLite starts the log over when a transaction
+// begins with the whole log copied, which happens after a pause in the
+// writes; under steady writes the writer has always appended more by then,
+// and the log grows to writerCheckpointPages. It stops, closing conn, when
+// the writer has stopped.
 func (db *DB) checkpointer(conn *sql.Conn) {
 	defer close(db.checkpointerDone)
 	defer conn.Close()
