@@ -480,22 +480,32 @@ type batch struct {
 // with the error and returns nil.
 func (db *DB) begin(first *request) *batch {
 	err := db.brokenErr()
-	var tx *sql.Tx
+	var b *batch
 	if err == nil {
-		ctx := context.Background()
-		if tx, err = db.writerConn.BeginTx(ctx, nil); err != nil {
-			err = fmt.Errorf("begin: %w", err)
-		} else if err = db.conversations.checkDataVersion(ctx, tx); err != nil {
-			tx.Rollback()
-			err = fmt.Errorf("begin: %w", err)
-		}
+		b, err = db.beginBatch()
 	}
 	if err != nil {
 		first.err = err
 		close(first.done)
 		return nil
 	}
-	return &batch{db: db, tx: tx, q: newPreparedTx(tx, db.writes), requests: make([]*request, 0, 16)}
+	return b
+}
+
+// beginBatch begins the writer's transaction and brings the conversation
+// cache up to date with other connections' commits.
+func (db *DB) beginBatch() (*batch, error) {
+	ctx := context.Background()
+	tx, err := db.writerConn.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	q := newPreparedTx(tx, db.writes)
+	if err := db.conversations.checkDataVersion(ctx, q); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return &batch{db: db, tx: tx, q: q, requests: make([]*request, 0, 16)}, nil
 }
 
 // run runs r's function in its own savepoint of the transaction: if the
