@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/novatalks/novatalks"
-	"github.com/novatalks/novatalks/delivery"
 	"github.com/novatalks/novatalks/sqlite"
 )
 
@@ -20,18 +19,9 @@ import (
 func TestWriterConversationCacheIsTheStoredRow(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t, nil)
-	svc := novatalks.NewService(db)
-	svc.Renderer = delivery.Renderer{}
-	if _, err := svc.Bootstrap(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	name := "Ada"
-	started, err := svc.StartConversation(ctx, novatalks.StartConversation{Name: &name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess := &novatalks.ContactSession{ContactInbox: *started.ContactInbox, Contact: started.Contact}
-	accountID, id := started.Conversation.AccountID, started.Conversation.ID
+	svc, sessions := startConversations(t, db, 1)
+	sess := sessions[0]
+	accountID, id := sess.AccountID, sess.ConversationID
 
 	lock := func() *novatalks.Conversation {
 		t.Helper()
@@ -95,7 +85,7 @@ func TestWriterConversationCacheIsTheStoredRow(t *testing.T) {
 	// A request that rolls back leaves nothing of its touch behind.
 	before := lock()
 	failed := errors.New("refused")
-	err = db.Update(ctx, func(tx novatalks.Tx) error {
+	err := db.Update(ctx, func(tx novatalks.Tx) error {
 		c, err := tx.LockConversation(ctx, accountID, id)
 		if err != nil {
 			return err

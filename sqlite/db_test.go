@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/delivery"
 	"github.com/novatalks/novatalks/sqlite"
 )
 
@@ -39,6 +41,29 @@ func MustOpenDB(tb testing.TB, pub novatalks.EventPublisher) *sqlite.DB {
 	}
 	tb.Cleanup(func() { db.Close() })
 	return db
+}
+
+// startConversations bootstraps db through the service the server runs (with
+// the outbox's renderer) and starts n conversations, each with a contact of
+// its own. It returns the service and the contacts' sessions.
+func startConversations(tb testing.TB, db *sqlite.DB, n int) (*novatalks.Service, []*novatalks.ContactSession) {
+	tb.Helper()
+	ctx := context.Background()
+	svc := novatalks.NewService(db)
+	svc.Renderer = delivery.Renderer{}
+	if _, err := svc.Bootstrap(ctx, ""); err != nil {
+		tb.Fatal(err)
+	}
+	sessions := make([]*novatalks.ContactSession, n)
+	for i := range sessions {
+		name := "Contact " + strconv.Itoa(i)
+		started, err := svc.StartConversation(ctx, novatalks.StartConversation{Name: &name})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sessions[i] = &novatalks.ContactSession{ContactInbox: *started.ContactInbox, Contact: started.Contact}
+	}
+	return svc, sessions
 }
 
 func createAccount(ctx context.Context, tx novatalks.Tx, name string) error {

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/novatalks/novatalks"
-	"github.com/novatalks/novatalks/delivery"
 )
 
 // BenchmarkMessagesAcrossConversations measures the store's share of the
@@ -20,21 +19,7 @@ import (
 func BenchmarkMessagesAcrossConversations(b *testing.B) {
 	const conversations = 1000
 	ctx := context.Background()
-	db := MustOpenDB(b, nil)
-	svc := novatalks.NewService(db)
-	svc.Renderer = delivery.Renderer{}
-	if _, err := svc.Bootstrap(ctx, ""); err != nil {
-		b.Fatal(err)
-	}
-	sessions := make([]*novatalks.ContactSession, conversations)
-	for i := range sessions {
-		name := "Contact " + strconv.Itoa(i)
-		started, err := svc.StartConversation(ctx, novatalks.StartConversation{Name: &name})
-		if err != nil {
-			b.Fatal(err)
-		}
-		sessions[i] = &novatalks.ContactSession{ContactInbox: *started.ContactInbox, Contact: started.Contact}
-	}
+	svc, sessions := startConversations(b, MustOpenDB(b, nil), conversations)
 	var seq atomic.Int64
 	b.SetParallelism(64)
 	b.ResetTimer()
@@ -59,17 +44,8 @@ func BenchmarkCatchUpLongConversation(b *testing.B) {
 	const messages = 10000
 	ctx := context.Background()
 	db := MustOpenDB(b, nil)
-	svc := novatalks.NewService(db)
-	svc.Renderer = delivery.Renderer{}
-	if _, err := svc.Bootstrap(ctx, ""); err != nil {
-		b.Fatal(err)
-	}
-	name := "Ada"
-	started, err := svc.StartConversation(ctx, novatalks.StartConversation{Name: &name})
-	if err != nil {
-		b.Fatal(err)
-	}
-	sess := &novatalks.ContactSession{ContactInbox: *started.ContactInbox, Contact: started.Contact}
+	svc, sessions := startConversations(b, db, 1)
+	sess := sessions[0]
 	var seq atomic.Int64
 	var wg sync.WaitGroup
 	for range 64 {
@@ -84,14 +60,14 @@ func BenchmarkCatchUpLongConversation(b *testing.B) {
 		})
 	}
 	wg.Wait()
-	latest, err := db.FindMessages(ctx, novatalks.MessageFilter{ConversationID: started.Conversation.ID, Limit: 11})
+	latest, err := db.FindMessages(ctx, novatalks.MessageFilter{ConversationID: sess.ConversationID, Limit: 11})
 	if err != nil || len(latest) != 11 {
 		b.Fatalf("latest messages: %d, %v", len(latest), err)
 	}
 	since := latest[0].UpdatedAt
 	b.ResetTimer()
 	for b.Loop() {
-		missed, err := db.FindMessages(ctx, novatalks.MessageFilter{ConversationID: started.Conversation.ID,
+		missed, err := db.FindMessages(ctx, novatalks.MessageFilter{ConversationID: sess.ConversationID,
 			UpdatedAfter: &since, ForContact: true, Limit: novatalks.DefaultMessageLimit})
 		if err != nil || len(missed) != 10 {
 			b.Fatalf("caught up %d messages, %v; want 10", len(missed), err)
