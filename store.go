@@ -234,5 +234,12 @@ type Store interface {
 	// nil. When fn returns an error nothing it did is kept and the error is
 	// returned. Events fn emitted reach the store's publisher after commit, in
 	// commit order. Update returns once the outcome is durable.
+	//
+	// A store may run fn more than once, in new transactions (the SQLite
+	// store does when another function sharing its group commit fails after
+	// writing); only the last run's changes, events and result count. So fn
+	// must leave results by assignment, not accumulate them across runs,
+	// and must not act outside tx (files, caches, messages): that belongs
+	// after Update returns.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 }

@@ -28,8 +28,8 @@ const maxCachedConversations = 10000
 //     row;
 //   - TouchConversation then puts back the row it wrote, derived from the
 //     cached row it replaced;
-//   - the rows a request put are evicted when its savepoint rolls back, and
-//     the cache is cleared when the writer's transaction fails;
+//   - the rows a request put are evicted when the request fails, and the
+//     cache is cleared when the writer's transaction rolls back;
 //   - another connection's commit (another process on the same file) shows
 //     in PRAGMA data_version, which clears the cache before the writer's
 //     next transaction.
@@ -124,7 +124,7 @@ func (t *writerTx) TouchConversation(ctx context.Context, c *novatalks.Conversat
 	return nil
 }
 
-// rolledBack evicts the rows the request put: its changes are gone.
+// rolledBack evicts the rows the request put, when it failed.
 func (t *writerTx) rolledBack() {
 	for _, id := range t.put {
 		delete(t.cache.rows, id)

@@ -5,10 +5,19 @@
 //
 // SQLite allows one writer at a time, so every write runs on one goroutine,
 // the writer. Update queues its function to that goroutine, which runs the
-// functions it gets, each in its own SAVEPOINT, in one transaction and
-// commits them together (up to MaxBatch): a function that fails rolls back
-// only its savepoint, the others still commit. This group commit turns many
-// small transactions into one commit.
+// functions it gets one after the other in one transaction and commits them
+// together (up to MaxBatch). This group commit turns many small
+// transactions into one commit.
+//
+// A function that fails has none of its changes kept, and the others still
+// commit. Most functions fail before they write anything, and then there is
+// nothing to undo. When one fails after writing, the writer rolls the
+// transaction back and runs the functions of the batch that had succeeded
+// again, in a new transaction: so a function may run more than once (only
+// its last run counts), which novatalks.Store.Update allows. (A SAVEPOINT
+// around each function would make the re-runs unnecessary, but it cost
+// every message a tenth of the writer's time, copying each page the
+// function changed.)
 //
 // # Durability
 //
@@ -96,10 +105,14 @@ type DB struct {
 	// of its conversation rows (see conversationCache).
 	writerConn    *sql.Conn
 	conversations *conversationCache
-	reads         *preparedDB
-	writes        *preparedDB
-	publisher     novatalks.EventPublisher
-	logger        *slog.Logger
+	// rowChanges counts the rows changed on the writer's connection (by its
+	// pre-update hook), so that the writer can tell whether a failed
+	// function wrote anything.
+	rowChanges int64
+	reads      *preparedDB
+	writes     *preparedDB
+	publisher  novatalks.EventPublisher
+	logger     *slog.Logger
 
 	requests chan *request
 	mu       sync.RWMutex // guards closed against Update
@@ -137,9 +150,9 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)"
 	// The writer commits without waiting for the disk (the syncer flushes
-	// the log before anyone is told), keeps the savepoints' sub-journals in
-	// memory instead of a temporary file (which cost a file creation and
-	// writes per batch), and leaves checkpoints to the checkpointer. (A
+	// the log before anyone is told), keeps statement journals in memory
+	// instead of a temporary file (which cost a file creation and writes
+	// per batch), and leaves checkpoints to the checkpointer. (A
 	// larger page cache measured no faster: the OS caches the file.)
 	writeDB, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas+
 		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"+
@@ -172,8 +185,8 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 		writeDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	conversations := newConversationCache(maxCachedConversations)
-	writerConn, err := writerConnection(ctx, writeDB, conversations)
+	db := &DB{conversations: newConversationCache(maxCachedConversations)}
+	writerConn, err := writerConnection(ctx, writeDB, db.rowChanged)
 	if err != nil {
 		checkpointConn.Close()
 		writeDB.Close()
@@ -205,13 +218,11 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 	readDB.SetMaxOpenConns(readConns)
 	readDB.SetMaxIdleConns(readConns)
 	reads := newPreparedDB(readDB)
-	db := &DB{
-		Reader: sqlstore.NewReader(reads, &dialect), path: path, readDB: readDB, writeDB: writeDB,
-		writerConn: writerConn, conversations: conversations, reads: reads, writes: newPreparedDB(writeDB),
-		publisher: publisher, logger: logger,
-		requests: make(chan *request, MaxBatch), done: make(chan struct{}), wal: wal,
-		checkpoints: make(chan struct{}, 1), checkpointerDone: make(chan struct{}),
-	}
+	db.Reader, db.path, db.readDB, db.writeDB = sqlstore.NewReader(reads, &dialect), path, readDB, writeDB
+	db.writerConn, db.reads, db.writes = writerConn, reads, newPreparedDB(writeDB)
+	db.publisher, db.logger = publisher, logger
+	db.requests, db.done, db.wal = make(chan *request, MaxBatch), make(chan struct{}), wal
+	db.checkpoints, db.checkpointerDone = make(chan struct{}, 1), make(chan struct{})
 	db.flush = func() error { return datasync(db.wal) }
 	go db.writer()
 	go db.checkpointer(checkpointConn)
@@ -219,8 +230,8 @@ func Open(ctx context.Context, path string, publisher novatalks.EventPublisher, 
 }
 
 // writerConnection takes the writer's connection from writeDB and has it
-// report changes to conversations' cache.
-func writerConnection(ctx context.Context, writeDB *sql.DB, conversations *conversationCache) (*sql.Conn, error) {
+// report every row it changes to hook, before the change.
+func writerConnection(ctx context.Context, writeDB *sql.DB, hook sqlite.PreUpdateHookFn) (*sql.Conn, error) {
 	conn, err := writeDB.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -230,7 +241,7 @@ func writerConnection(ctx context.Context, writeDB *sql.DB, conversations *conve
 		if !ok {
 			return fmt.Errorf("the SQLite driver's connection (%T) has no pre-update hook", driverConn)
 		}
-		hooked.RegisterPreUpdateHook(conversations.changed)
+		hooked.RegisterPreUpdateHook(hook)
 		return nil
 	})
 	if err != nil {
@@ -238,6 +249,13 @@ func writerConnection(ctx context.Context, writeDB *sql.DB, conversations *conve
 		return nil, err
 	}
 	return conn, nil
+}
+
+// rowChanged is the pre-update hook of the writer's connection: SQLite calls
+// it on the writer goroutine, inside the writer's statements.
+func (db *DB) rowChanged(d sqlite.SQLitePreUpdateData) {
+	db.rowChanges++
+	db.conversations.changed(d)
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -508,38 +526,62 @@ func (db *DB) beginBatch() (*batch, error) {
 	return &batch{db: db, tx: tx, q: q, requests: make([]*request, 0, 16)}, nil
 }
 
-// run runs r's function in its own savepoint of the transaction: if the
-// function fails, only its changes roll back. It reports false when the
+// run runs r's function in the transaction. It reports false when the
 // transaction itself failed: it has then rolled back and completed every
 // request of the batch with the error.
 func (b *batch) run(r *request) bool {
-	ctx := context.Background()
 	b.requests = append(b.requests, r)
-	if err := r.ctx.Err(); err != nil {
-		r.err = err // completed with the batch, having changed nothing
-		return true
-	}
-	q := b.q // the savepoint statements too are parsed once
-	if _, err := q.ExecContext(ctx, "SAVEPOINT request"); err != nil {
-		return b.fail(fmt.Errorf("savepoint: %w", err))
-	}
-	t := &writerTx{Tx: sqlstore.NewTx(uncancelable{q}, &dialect), cache: b.db.conversations}
-	r.err = run(r.fn, t, b.db.logger)
-	var err error
-	if r.err != nil {
-		_, err = q.ExecContext(ctx, "ROLLBACK TO request")
-		t.rolledBack()
-	} else {
-		r.events = t.Events()
-		b.ok++
-	}
-	if err == nil {
-		_, err = q.ExecContext(ctx, "RELEASE request")
-	}
-	if err != nil {
-		return b.fail(fmt.Errorf("release savepoint: %w", err))
+	for wrote := b.exec(r); wrote; {
+		var ok bool
+		if wrote, ok = b.replay(); !ok {
+			return false
+		}
 	}
 	return true
+}
+
+// exec runs r's function, unless r's context has ended. It reports whether
+// the function failed after changing rows: those changes are still in the
+// transaction, which must then be rolled back.
+func (b *batch) exec(r *request) (failedAfterWriting bool) {
+	if err := r.ctx.Err(); err != nil {
+		r.err = err // completed with the batch, having changed nothing
+		return false
+	}
+	changes := b.db.rowChanges
+	t := &writerTx{Tx: sqlstore.NewTx(uncancelable{b.q}, &dialect), cache: b.db.conversations}
+	r.err = run(r.fn, t, b.db.logger)
+	if r.err == nil {
+		r.events = t.Events()
+		b.ok++
+		return false
+	}
+	t.rolledBack()
+	return b.db.rowChanges != changes
+}
+
+// replay rolls the transaction back, begins a new one and runs again the
+// functions of the batch that had succeeded. It reports whether one of them
+// failed after writing, which calls for another replay (each one leaves a
+// function out, so replays end), and false in ok when beginning failed: it
+// has then completed every request with the error.
+func (b *batch) replay() (failedAfterWriting, ok bool) {
+	b.tx.Rollback()
+	clear(b.db.conversations.rows)
+	next, err := b.db.beginBatch()
+	if err != nil {
+		return false, b.fail(err)
+	}
+	b.tx, b.q, b.ok = next.tx, next.q, 0
+	for _, r := range b.requests {
+		if r.err != nil {
+			continue
+		}
+		if b.exec(r) {
+			return true, true
+		}
+	}
+	return false, true
 }
 
 // commit commits the transaction. It reports true when it committed: the

@@ -3,7 +3,9 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -135,6 +137,101 @@ func TestUpdate(t *testing.T) {
 		}
 		if count != n-failed {
 			t.Errorf("%d accounts committed, want %d", count, n-failed)
+		}
+	})
+
+	// Functions sharing a group commit: one that fails before writing
+	// changes nothing and costs the others nothing; one that fails after
+	// writing makes the writer roll back and run the functions that had
+	// succeeded again, so that only their last runs count.
+	t.Run("FailureAfterWritingRunsTheOthersAgain", func(t *testing.T) {
+		rec := &recorder{}
+		db := MustOpenDB(t, rec)
+		holding, release := make(chan struct{}), make(chan struct{})
+		var mu sync.Mutex
+		runs := map[string]int{}
+		ids := map[string]int64{}
+		update := func(name string, fail, write bool) error {
+			return db.Update(ctx, func(tx novatalks.Tx) error {
+				mu.Lock()
+				runs[name]++
+				firstRun := runs[name] == 1
+				mu.Unlock()
+				if name == "first" && firstRun {
+					close(holding)
+					<-release // holds the writer until the others are queued
+				}
+				if write {
+					a := &novatalks.Account{Name: name, CreatedAt: time.Now()}
+					if err := tx.CreateAccount(ctx, a); err != nil {
+						return err
+					}
+					mu.Lock()
+					ids[name] = a.ID
+					mu.Unlock()
+					tx.Emit(novatalks.Event{Type: novatalks.EventContactCreated, AccountID: a.ID})
+				}
+				if fail {
+					return errors.New("planned failure of " + name)
+				}
+				return nil
+			})
+		}
+		steps := []struct {
+			name        string
+			fail, write bool
+		}{
+			{"first", false, true},
+			{"fails-before-writing", true, false},
+			{"second", false, true},
+			{"fails-after-writing", true, true},
+			{"third", false, true},
+		}
+		errs := make([]error, len(steps))
+		var wg sync.WaitGroup
+		for i, s := range steps {
+			wg.Go(func() { errs[i] = update(s.name, s.fail, s.write) })
+			if i == 0 {
+				<-holding // the writer runs the first
+			}
+			// Queue the others in order behind it.
+			for want := i; sqlite.QueuedUpdates(db) < want; time.Sleep(time.Millisecond) {
+			}
+		}
+		close(release)
+		wg.Wait()
+		for i, s := range steps {
+			if (errs[i] != nil) != s.fail {
+				t.Errorf("%s: err = %v", s.name, errs[i])
+			}
+		}
+		wantRuns := map[string]int{"first": 2, "fails-before-writing": 1, "second": 2, "fails-after-writing": 1, "third": 1}
+		mu.Lock()
+		if !maps.Equal(runs, wantRuns) {
+			t.Errorf("runs = %v, want %v", runs, wantRuns)
+		}
+		mu.Unlock()
+		if s := db.WriterStats(); s.Commits != 1 || s.Transactions != 3 {
+			t.Errorf("writer stats %+v, want the three successes in one commit", s)
+		}
+		var published []int64
+		for _, e := range rec.all() {
+			published = append(published, e.AccountID)
+		}
+		if want := []int64{ids["first"], ids["second"], ids["third"]}; !slices.Equal(published, want) {
+			t.Errorf("events of accounts %v, want %v (each success's last run, in order)", published, want)
+		}
+		for _, name := range []string{"first", "second", "third", "fails-after-writing"} {
+			a, err := db.FindAccountByID(ctx, ids[name])
+			if name == "fails-after-writing" {
+				if err == nil && a.Name == name {
+					t.Errorf("the failed function's account %d was kept", ids[name])
+				}
+				continue
+			}
+			if err != nil || a.Name != name {
+				t.Errorf("account %s (%d): %+v, %v", name, ids[name], a, err)
+			}
 		}
 	})
 

@@ -23,3 +23,6 @@ func IsConversationCached(ctx context.Context, db *DB, id int64) (bool, error) {
 	})
 	return cached, err
 }
+
+// QueuedUpdates is the number of Updates waiting for the writer.
+func QueuedUpdates(db *DB) int { return len(db.requests) }
