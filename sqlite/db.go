@@ -16,7 +16,7 @@
 // again, in a new transaction: so a function may run more than once (only
 // its last run counts), which novatalks.Store.Update allows. (A SAVEPOINT
 // around each function would make the re-runs unnecessary, but it cost
-// every message a tenth of the writer's time, copying each page the
+// every message about a sixth of the writer's time, copying each page the
 // function changed.)
 //
 // # Durability
