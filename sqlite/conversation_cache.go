@@ -28,8 +28,9 @@ const maxCachedConversations = 10000
 //     row;
 //   - TouchConversation then puts back the row it wrote, derived from the
 //     cached row it replaced;
-//   - the rows a request put are evicted when the request fails, and the
-//     cache is cleared when the writer's transaction rolls back;
+//   - a request that fails after changing rows makes the writer roll its
+//     transaction back, which clears the cache (one that fails before
+//     changing any has only read rows, which stay true);
 //   - another connection's commit (another process on the same file) shows
 //     in PRAGMA data_version, which clears the cache before the writer's
 //     next transaction.
@@ -84,12 +85,10 @@ func (c *conversationCache) put(conv *novatalks.Conversation) {
 }
 
 // writerTx is the Tx the writer gives each request's function: the shared
-// SQL implementation, with LockConversation served from the cache. It
-// records the rows the request put, to evict them if the request fails.
+// SQL implementation, with LockConversation served from the cache.
 type writerTx struct {
 	*sqlstore.Tx
 	cache *conversationCache
-	put   []int64
 }
 
 // LockConversation implements novatalks.Tx. SQLite's single writer holds
@@ -103,7 +102,6 @@ func (t *writerTx) LockConversation(ctx context.Context, accountID, id int64) (*
 		return nil, err
 	}
 	t.cache.put(cloneConversation(c))
-	t.put = append(t.put, id)
 	return c, nil
 }
 
@@ -119,16 +117,8 @@ func (t *writerTx) TouchConversation(ctx context.Context, c *novatalks.Conversat
 		after.LastActivityAt = sqlstore.StoredTime(c.LastActivityAt)
 		after.LastStamp = sqlstore.StoredTime(c.LastStamp)
 		t.cache.put(&after)
-		t.put = append(t.put, c.ID)
 	}
 	return nil
-}
-
-// rolledBack evicts the rows the request put, when it failed.
-func (t *writerTx) rolledBack() {
-	for _, id := range t.put {
-		delete(t.cache.rows, id)
-	}
 }
 
 // cloneConversation copies c deeply enough that changing the copy, its

@@ -31,9 +31,10 @@
 // the next instead of stalling the single writer, and batches grow with
 // the load. The guarantee is the one synchronous=FULL gives: a change whose
 // Update returned without error is on disk and survives a process crash or
-// a power loss, and no event is published for a change that is not. (A checkpoint flushes the log before
-// copying it into the database file and the database file after, so a
-// change is on disk in one of the two whichever comes first.)
+// a power loss, and no event is published for a change that is not. (A
+// checkpoint flushes the log before copying it into the database file and
+// the database file after, so a change is on disk in one of the two
+// whichever comes first.)
 //
 // Other connections can read a committed change during the flush, before
 // its Update has returned; were the machine to lose power in that window,
@@ -497,10 +498,10 @@ type batch struct {
 // begin starts a transaction for first. If that fails, it completes first
 // with the error and returns nil.
 func (db *DB) begin(first *request) *batch {
+	b := &batch{db: db, requests: make([]*request, 0, 16)}
 	err := db.brokenErr()
-	var b *batch
 	if err == nil {
-		b, err = db.beginBatch()
+		err = b.beginTx()
 	}
 	if err != nil {
 		first.err = err
@@ -510,20 +511,28 @@ func (db *DB) begin(first *request) *batch {
 	return b
 }
 
-// beginBatch begins the writer's transaction and brings the conversation
-// cache up to date with other connections' commits.
-func (db *DB) beginBatch() (*batch, error) {
+// beginTx begins the batch's transaction on the writer's connection and
+// brings the conversation cache up to date with other connections' commits.
+func (b *batch) beginTx() error {
 	ctx := context.Background()
-	tx, err := db.writerConn.BeginTx(ctx, nil)
+	tx, err := b.db.writerConn.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", err)
 	}
-	q := newPreparedTx(tx, db.writes)
-	if err := db.conversations.checkDataVersion(ctx, q); err != nil {
+	q := newPreparedTx(tx, b.db.writes)
+	if err := b.db.conversations.checkDataVersion(ctx, q); err != nil {
 		tx.Rollback()
-		return nil, fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", err)
 	}
-	return &batch{db: db, tx: tx, q: q, requests: make([]*request, 0, 16)}, nil
+	b.tx, b.q, b.ok = tx, q, 0
+	return nil
+}
+
+// rollback rolls the transaction back, and with it the rows the cache took
+// from it.
+func (b *batch) rollback() {
+	b.tx.Rollback()
+	clear(b.db.conversations.rows)
 }
 
 // run runs r's function in the transaction. It reports false when the
@@ -556,7 +565,6 @@ func (b *batch) exec(r *request) (failedAfterWriting bool) {
 		b.ok++
 		return false
 	}
-	t.rolledBack()
 	return b.db.rowChanges != changes
 }
 
@@ -566,13 +574,10 @@ func (b *batch) exec(r *request) (failedAfterWriting bool) {
 // function out, so replays end), and false in ok when beginning failed: it
 // has then completed every request with the error.
 func (b *batch) replay() (failedAfterWriting, ok bool) {
-	b.tx.Rollback()
-	clear(b.db.conversations.rows)
-	next, err := b.db.beginBatch()
-	if err != nil {
+	b.rollback()
+	if err := b.beginTx(); err != nil {
 		return false, b.fail(err)
 	}
-	b.tx, b.q, b.ok = next.tx, next.q, 0
 	for _, r := range b.requests {
 		if r.err != nil {
 			continue
@@ -599,8 +604,7 @@ func (b *batch) commit() bool {
 // fail rolls the transaction back and completes every request of the batch
 // with err (those that failed on their own keep their error).
 func (b *batch) fail(err error) bool {
-	b.tx.Rollback()
-	clear(b.db.conversations.rows)
+	b.rollback()
 	for _, r := range b.requests {
 		if r.err == nil {
 			r.err = err
