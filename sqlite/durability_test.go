@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -217,5 +219,91 @@ func TestCrashWriter(t *testing.T) {
 	}
 	for id := range acks {
 		fmt.Println(id)
+	}
+}
+
+// Under a steady stream of concurrent Updates the syncer starts flushes at
+// least MinFlushSpacing apart, so that the writer's batches grow instead of
+// each flush covering a handful of Updates.
+func TestFlushesAreSpaced(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t, nil)
+	var mu sync.Mutex
+	var starts []time.Time
+	sqlite.WrapFlush(db, func(flush func() error) error {
+		mu.Lock()
+		starts = append(starts, time.Now())
+		mu.Unlock()
+		return flush()
+	})
+	const writers = 32
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var updates atomic.Int64
+	for i := range writers {
+		wg.Go(func() {
+			for j := 0; ; j++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := db.Update(ctx, func(tx novatalks.Tx) error {
+					return createAccount(ctx, tx, fmt.Sprintf("a%d-%d", i, j))
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+				updates.Add(1)
+			}
+		})
+	}
+	// Judge only the flushes made while every writer was still sending.
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	busy := slices.Clone(starts)
+	mu.Unlock()
+	close(stop)
+	wg.Wait()
+	// The syncer takes its time before it calls the flush; a late call can
+	// only shorten the gap measured here by the scheduling delay of one
+	// goroutine, hence the tenth of slack.
+	least := sqlite.MinFlushSpacing * 9 / 10
+	for i := 1; i < len(busy); i++ {
+		if gap := busy[i].Sub(busy[i-1]); gap < least {
+			t.Errorf("flush %d started %v after the previous one, want at least %v", i, gap, least)
+		}
+	}
+	if flushes, n := db.WriterStats().Flushes, updates.Load(); flushes*4 > n {
+		t.Errorf("%d flushes for %d updates from %d writers: batches did not grow", flushes, n, writers)
+	}
+}
+
+// One Update at a time is not kept waiting for the next flush: nothing
+// would join its batch.
+func TestLoneUpdatesAreFlushedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t, nil)
+	var starts []time.Time // only the syncer appends, and it is done when the last Update returns
+	sqlite.WrapFlush(db, func(func() error) error {
+		starts = append(starts, time.Now())
+		return nil // the disk's speed is not what this test is about
+	})
+	for i := range 100 {
+		if err := db.Update(ctx, func(tx novatalks.Tx) error {
+			return createAccount(ctx, tx, fmt.Sprintf("a%d", i))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spaced := 0
+	for i := 1; i < len(starts); i++ {
+		if starts[i].Sub(starts[i-1]) >= sqlite.MinFlushSpacing*9/10 {
+			spaced++
+		}
+	}
+	// A busy machine may delay some of them; spacing delays all.
+	if spaced > len(starts)/2 {
+		t.Errorf("%d of %d flushes of sequential Updates waited for the spacing of a busy store", spaced, len(starts)-1)
 	}
 }

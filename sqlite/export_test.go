@@ -26,3 +26,6 @@ func IsConversationCached(ctx context.Context, db *DB, id int64) (bool, error) {
 
 // QueuedUpdates is the number of Updates waiting for the writer.
 func QueuedUpdates(db *DB) int { return len(db.requests) }
+
+// MinFlushSpacing is the least time between the starts of two flushes.
+const MinFlushSpacing = minFlushSpacing
