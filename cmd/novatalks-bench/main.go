@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
@@ -51,7 +50,6 @@ type config struct {
 	SkipLatency    bool
 	Senders        int
 	CPUProfile     string
-	Procs          int
 }
 
 func main() {
@@ -81,11 +79,6 @@ func main() {
 	// their own schedule would not.
 	flag.IntVar(&cfg.Senders, "senders", 1024, "concurrent HTTP senders in the latency phase")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write the tool's own CPU profile to this file")
-	// One processor is enough for the tool's share of the work (a third
-	// of a core at 10,000 messages/s), and with more its idle processors
-	// spin looking for work on the cores the server needs: at 9,000/s
-	// the tool took a fifth less CPU with one.
-	flag.IntVar(&cfg.Procs, "procs", 1, "processors the tool's Go runtime runs on (GOMAXPROCS)")
 	flag.Parse()
 	for _, s := range strings.Split(conns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -97,10 +90,6 @@ func main() {
 	if !isLoopbackURL(cfg.URL) {
 		fatalf("--url must point at a loopback address (127.0.0.0/8, localhost or [::1])")
 	}
-	if cfg.Procs < 1 {
-		fatalf("--procs must be at least 1")
-	}
-	runtime.GOMAXPROCS(cfg.Procs)
 	raiseFileLimit()
 	// The tool shares the server's cores: collect garbage less often, which
 	// costs it memory, not the server.
