@@ -31,12 +31,12 @@
 // the next instead of stalling the single writer, and batches grow with
 // the load. While many Updates are in flight, flushes start at least
 // minFlushSpacing (1 ms) apart, so that a fast disk does not shrink the
-// batches to a few functions each. The guarantee is the one synchronous=FULL gives: a change whose
-// Update returned without error is on disk and survives a process crash or
-// a power loss, and no event is published for a change that is not. (A
-// checkpoint flushes the log before copying it into the database file and
-// the database file after, so a change is on disk in one of the two
-// whichever comes first.)
+// batches to a few functions each. The guarantee is the one
+// synchronous=FULL gives: a change whose Update returned without error is
+// on disk and survives a process crash or a power loss, and no event is
+// published for a change that is not. (A checkpoint flushes the log
+// before copying it into the database file and the database file after, so
+// a change is on disk in one of the two whichever comes first.)
 //
 // Other connections can read a committed change during the flush, before
 // its Update has returned; were the machine to lose power in that window,
@@ -94,11 +94,15 @@ const checkpointInterval = 100 * time.Millisecond
 // the start of the next while the store is busy (more than busyUpdates
 // Updates in flight). On a disk that flushes in a fraction of a
 // millisecond, a busy writer would otherwise commit and flush every few
-// messages, and each commit writes the pages its messages share (the
-// messages table's last page, the conversation list's index) again. Waiting
-// lets batches grow about threefold at 9,500 messages/s, which cut the
-// server's CPU per message by a fifth (BENCHMARKS.md); it adds at most this
-// much to a write's latency, and nothing when the previous flush is older.
+// messages: each commit appends again the pages its messages share (the
+// messages table's last page, the conversation list's indexes, the
+// AUTOINCREMENT counter), and each flush is a system call and two goroutine
+// hand-offs. Waiting lets batches grow about threefold at 9,500
+// messages/s, which cut the server's CPU per message by a fifth
+// (BENCHMARKS.md); it adds at most this much to a write's latency, and
+// nothing when the previous flush is older. The Updates counted as in
+// flight include those of the flush just finished that have not returned
+// yet, which the threshold absorbs.
 const minFlushSpacing = time.Millisecond
 
 // busyUpdates is how many Updates must be in flight for the syncer to space
