@@ -98,7 +98,7 @@ const checkpointInterval = 100 * time.Millisecond
 // messages table's last page, the conversation list's indexes, the
 // AUTOINCREMENT counter), and each flush is a system call and two goroutine
 // hand-offs. Waiting lets batches grow about threefold at 9,500
-// messages/s, which cut the server's CPU per message by a fifth
+// messages/s, which cut the server's CPU per message by a sixth
 // (BENCHMARKS.md); it adds at most this much to a write's latency, and
 // nothing when the previous flush is older. The Updates counted as in
 // flight include those of the flush just finished that have not returned
