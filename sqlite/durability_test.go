@@ -265,10 +265,11 @@ func TestFlushesAreSpaced(t *testing.T) {
 	mu.Unlock()
 	close(stop)
 	wg.Wait()
-	// The syncer takes its time before it calls the flush; a late call can
-	// only shorten the gap measured here by the scheduling delay of one
-	// goroutine, hence the tenth of slack.
-	least := sqlite.MinFlushSpacing * 9 / 10
+	// The syncer takes its time just before it calls the flush; a call
+	// delayed in between (the machine may be busy with other tests) shortens
+	// the gap measured here, hence the slack. Without the spacing, flushes
+	// follow each other as fast as the disk allows.
+	least := sqlite.MinFlushSpacing / 2
 	for i := 1; i < len(busy); i++ {
 		if gap := busy[i].Sub(busy[i-1]); gap < least {
 			t.Errorf("flush %d started %v after the previous one, want at least %v", i, gap, least)
