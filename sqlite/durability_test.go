@@ -228,14 +228,7 @@ func TestCrashWriter(t *testing.T) {
 func TestFlushesAreSpaced(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t, nil)
-	var mu sync.Mutex
-	var starts []time.Time
-	sqlite.WrapFlush(db, func(flush func() error) error {
-		mu.Lock()
-		starts = append(starts, time.Now())
-		mu.Unlock()
-		return flush()
-	})
+	starts := recordFlushStarts(db, true)
 	const writers = 32
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -260,9 +253,7 @@ func TestFlushesAreSpaced(t *testing.T) {
 	}
 	// Judge only the flushes made while every writer was still sending.
 	time.Sleep(100 * time.Millisecond)
-	mu.Lock()
-	busy := slices.Clone(starts)
-	mu.Unlock()
+	busy := starts()
 	close(stop)
 	wg.Wait()
 	// The syncer takes its time just before it calls the flush; a call
@@ -285,11 +276,7 @@ func TestFlushesAreSpaced(t *testing.T) {
 func TestLoneUpdatesAreFlushedAtOnce(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t, nil)
-	var starts []time.Time // only the syncer appends, and it is done when the last Update returns
-	sqlite.WrapFlush(db, func(func() error) error {
-		starts = append(starts, time.Now())
-		return nil // the disk's speed is not what this test is about
-	})
+	flushStarts := recordFlushStarts(db, false) // the disk's speed is not what this test is about
 	for i := range 100 {
 		if err := db.Update(ctx, func(tx novatalks.Tx) error {
 			return createAccount(ctx, tx, fmt.Sprintf("a%d", i))
@@ -297,6 +284,7 @@ func TestLoneUpdatesAreFlushedAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	starts := flushStarts()
 	spaced := 0
 	for i := 1; i < len(starts); i++ {
 		if starts[i].Sub(starts[i-1]) >= sqlite.MinFlushSpacing*9/10 {
@@ -306,5 +294,27 @@ func TestLoneUpdatesAreFlushedAtOnce(t *testing.T) {
 	// A busy machine may delay some of them; spacing delays all.
 	if spaced > len(starts)/2 {
 		t.Errorf("%d of %d flushes of sequential Updates waited for the spacing of a busy store", spaced, len(starts)-1)
+	}
+}
+
+// recordFlushStarts makes db note when each flush of its log starts, and
+// flush to disk only if toDisk. The function it returns gives the starts
+// noted so far.
+func recordFlushStarts(db *sqlite.DB, toDisk bool) func() []time.Time {
+	var mu sync.Mutex
+	var starts []time.Time
+	sqlite.WrapFlush(db, func(flush func() error) error {
+		mu.Lock()
+		starts = append(starts, time.Now())
+		mu.Unlock()
+		if !toDisk {
+			return nil
+		}
+		return flush()
+	})
+	return func() []time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(starts)
 	}
 }
