@@ -40,12 +40,24 @@ func (b *bench) latency(ctx context.Context) error {
 		conns = append(conns, c)
 		go rec.read(readCtx, c)
 	}
+	// The senders and their connections last the whole phase: the warm-up
+	// of each measurement opens them, so that it measures a steady load
+	// and not 1,024 connections being opened in its first moments.
+	senders := make([]*sender, b.cfg.Senders)
+	for i := range senders {
+		senders[i] = b.newSender()
+	}
+	defer func() {
+		for _, s := range senders {
+			s.close()
+		}
+	}()
 	fmt.Printf("%8s %10s %9s %9s %9s %9s %8s\n", "rate/s", "achieved", "p50", "p90", "p99", "max", "errors")
 	run := func(rate int, d time.Duration) (result, error) {
-		if _, err := b.load(ctx, rec, tokens, rate, b.cfg.Warmup); err != nil {
+		if _, err := b.load(ctx, rec, senders, tokens, rate, b.cfg.Warmup); err != nil {
 			return result{}, err
 		}
-		res, err := b.load(ctx, rec, tokens, rate, d)
+		res, err := b.load(ctx, rec, senders, tokens, rate, d)
 		if err == nil {
 			fmt.Println(res)
 		}
@@ -169,24 +181,22 @@ func (r result) String() string {
 
 var echoSeq atomic.Int64
 
-// load sends rate messages/s for d (open loop: sends are scheduled by the
-// clock, not by the previous answer) and returns the latency distribution of
-// those that arrived.
-func (b *bench) load(ctx context.Context, rec *recorder, tokens []string, rate int, d time.Duration) (result, error) {
+// load sends rate messages/s for d through senders (open loop: sends are
+// scheduled by the clock, not by the previous answer) and returns the
+// latency distribution of those that arrived.
+func (b *bench) load(ctx context.Context, rec *recorder, senders []*sender, tokens []string, rate int, d time.Duration) (result, error) {
 	rec.mu.Lock()
 	rec.latencies = rec.latencies[:0]
 	clear(rec.sent)
 	rec.mu.Unlock()
 	total := int(float64(rate) * d.Seconds())
-	work := make(chan int, b.cfg.Senders*4)
+	work := make(chan int, len(senders)*4)
 	var errs atomic.Int64
 	var wg sync.WaitGroup
-	for range b.cfg.Senders {
+	for _, s := range senders {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := b.newSender()
-			defer s.close()
 			for i := range work {
 				echo := "b" + strconv.FormatInt(echoSeq.Add(1), 36)
 				rec.mu.Lock()

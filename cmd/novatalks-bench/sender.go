@@ -16,8 +16,8 @@ import (
 // connection of its own. It is the load tool's cheapest way to send, since
 // the tool shares the server's cores: no http.Transport (with its two
 // goroutines and channel hand-offs per connection), one write per request,
-// and the response parsed by net/http.ReadResponse. Each sender is used by
-// one goroutine.
+// and the response parsed by net/http.ReadResponse. A sender is used by one
+// goroutine at a time.
 type sender struct {
 	addr, host string
 	conn       net.Conn
