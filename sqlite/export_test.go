@@ -29,3 +29,13 @@ func QueuedUpdates(db *DB) int { return len(db.requests) }
 
 // MinFlushSpacing is the least time between the starts of two flushes.
 const MinFlushSpacing = minFlushSpacing
+
+// OpenRewindingAt is Open (without a publisher or logger) with the log
+// started over once it is pages long.
+func OpenRewindingAt(ctx context.Context, path string, pages int) (*DB, error) {
+	return open(ctx, path, nil, nil, pages)
+}
+
+// WriterCheckpointPages is the log length at which the writer's commit
+// checkpoints it itself.
+const WriterCheckpointPages = writerCheckpointPages

@@ -296,6 +296,8 @@ func registerWriterMetrics(registry prometheus.Registerer, db *sqlite.DB) {
 			func(s sqlite.WriterStats) int64 { return s.Flushes }),
 		counter("checkpoints_total", "Checkpoints copying the write-ahead log into the database file.",
 			func(s sqlite.WriterStats) int64 { return s.Checkpoints }),
+		counter("log_rewinds_total", "Times the writer copied the rest of the write-ahead log so that it starts over.",
+			func(s sqlite.WriterStats) int64 { return s.Rewinds }),
 	)
 }
 
