@@ -555,18 +555,16 @@ func (db *DB) checkpointer(conn *sql.Conn) {
 			return
 		}
 		for range maxChainedPasses {
-			var busy, logPages, copied int
-			err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &copied)
-			if err != nil {
-				db.logger.Warn("checkpoint of the database's log failed", "err", err)
-				break
-			}
-			if busy != 0 { // the writer is checkpointing
+			logPages, copied, ok := db.checkpoint(ctx, conn)
+			if !ok {
 				break
 			}
 			db.stats.checkpoints.Add(1)
-			fresh := copied - backfilled // what this pass copied
-			if copied < backfilled {     // the log started over since the last pass
+			// What this pass copied. A log that started over since the last
+			// pass and outgrew its count within one round is taken for the
+			// old one, which only puts off a flush or a hand-off by a round.
+			fresh := copied - backfilled
+			if copied < backfilled { // the log started over
 				fresh = copied
 			}
 			backfilled = copied
@@ -597,13 +595,23 @@ func (db *DB) checkpointer(conn *sql.Conn) {
 // when a write transaction begins with all of it copied and no reader on
 // it; should a reader be, the next rewind tries again).
 func (db *DB) rewind() {
-	var busy, logPages, copied int
-	err := db.writerConn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &copied)
+	if _, _, ok := db.checkpoint(context.Background(), db.writerConn); ok {
+		db.stats.rewinds.Add(1)
+	}
+}
+
+// checkpoint runs a PASSIVE checkpoint on conn and returns the log's length
+// and how much of it is now in the database file, both in pages. It reports
+// false when it failed (and logged why) or when another connection was
+// checkpointing.
+func (db *DB) checkpoint(ctx context.Context, conn *sql.Conn) (logPages, copied int, ok bool) {
+	var busy int
+	err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &copied)
 	if err != nil {
 		db.logger.Warn("checkpoint of the database's log failed", "err", err)
-		return
+		return 0, 0, false
 	}
-	db.stats.rewinds.Add(1)
+	return logPages, copied, busy == 0
 }
 
 // batch is the writer's open transaction and the requests run in it.
