@@ -11,19 +11,26 @@
 // While NATS is unreachable the client library buffers what is published (up
 // to ReconnectBuffer bytes) and sends it after reconnecting; past that,
 // events are dropped and counted. What other nodes publish meanwhile never
-// reaches this node: NATS keeps no history. Realtime clients never depend on
-// an event arriving: after a reconnect they catch up with
-// GET /api/v1/sdk/conversations/messages?updated_at=, which reads the
-// database. So that clients connected through an outage do reconnect, the
-// function set with OnReconnect runs when the connection comes back (the
-// server closes its WebSocket connections then).
+// reaches this node: NATS keeps no history. A node that cannot take events as
+// fast as they come (more than MaxPending waiting for it) loses the excess
+// too: NATS drops them for a slow consumer rather than let it grow without
+// bound.
+//
+// Realtime clients never depend on an event arriving: after a reconnect they
+// catch up with GET /api/v1/sdk/conversations/messages?updated_at=, which
+// reads the database. So that clients connected while events were lost do
+// reconnect, the function set with OnMissedEvents runs when the connection
+// comes back and when a slow-consumer episode is over (the server closes its
+// WebSocket connections then).
 package nats
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -43,8 +50,15 @@ type Config struct {
 	// ReconnectBuffer is how many bytes of events are kept while NATS is
 	// unreachable (8 MiB).
 	ReconnectBuffer int
-	Logger          *slog.Logger
-	Registerer      prometheus.Registerer
+	// MaxPending is how many received events may wait for this node before
+	// NATS drops the next ones (1,048,576; at most 256 MiB of them).
+	MaxPending int
+	// SettleInterval is how long NATS must have dropped nothing, with this
+	// node nearly caught up, before a slow-consumer episode counts as over
+	// (250 ms).
+	SettleInterval time.Duration
+	Logger         *slog.Logger
+	Registerer     prometheus.Registerer
 }
 
 // Broker is a novatalks.Broker on NATS. It is safe for concurrent use.
@@ -54,12 +68,18 @@ type Broker struct {
 	subject string
 	logger  *slog.Logger
 
-	mu          sync.RWMutex
-	next        int
-	subs        map[int]func(novatalks.Event)
-	onReconnect func()
+	mu             sync.RWMutex
+	next           int
+	subs           map[int]func(novatalks.Event)
+	onMissedEvents func()
 
-	published, received, dropped, reconnects prometheus.Counter
+	settle        time.Duration
+	caughtUp      int         // the events waiting for this node when a slow-consumer episode counts as over
+	catchingUp    atomic.Bool // a slow-consumer episode is being waited out
+	missedCounted int         // the subscription's drops counted in missed; only fellBehind's goroutine uses it
+	done          chan struct{}
+
+	published, received, dropped, missed, reconnects prometheus.Counter
 }
 
 var _ novatalks.Broker = (*Broker)(nil)
@@ -73,6 +93,12 @@ func Open(cfg Config) (*Broker, error) {
 	if cfg.ReconnectBuffer == 0 {
 		cfg.ReconnectBuffer = 8 << 20
 	}
+	if cfg.MaxPending == 0 {
+		cfg.MaxPending = 1 << 20
+	}
+	if cfg.SettleInterval == 0 {
+		cfg.SettleInterval = 250 * time.Millisecond
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -81,14 +107,17 @@ func Open(cfg Config) (*Broker, error) {
 	}
 	b := &Broker{
 		subject: cfg.Subject, logger: cfg.Logger, subs: map[int]func(novatalks.Event){},
+		settle: cfg.SettleInterval, caughtUp: cfg.MaxPending / 100, done: make(chan struct{}),
 		published: counter("events_published_total", "Events published to NATS."),
 		received:  counter("events_received_total", "Events received from NATS."),
 		dropped:   counter("events_dropped_total", "Events that could not be published or decoded."),
+		missed: counter("events_missed_total",
+			"Events NATS dropped because this node fell behind (its realtime clients were sent to catch up)."),
 		reconnects: counter("reconnects_total",
 			"Times the connection to NATS came back after it was lost (events of other nodes in between were missed)."),
 	}
 	if cfg.Registerer != nil {
-		cfg.Registerer.MustRegister(b.published, b.received, b.dropped, b.reconnects)
+		cfg.Registerer.MustRegister(b.published, b.received, b.dropped, b.missed, b.reconnects)
 	}
 	conn, err := nats.Connect(cfg.URL,
 		nats.Name("novatalks"),
@@ -99,7 +128,11 @@ func Open(cfg Config) (*Broker, error) {
 			b.logger.Warn("NATS disconnected; events are buffered until it is back", "err", err)
 		}),
 		nats.ReconnectHandler(func(*nats.Conn) { b.reconnected() }),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrSlowConsumer) && sub != nil {
+				b.fellBehind(sub)
+				return
+			}
 			b.logger.Error("NATS error", "err", err)
 		}),
 	)
@@ -113,7 +146,7 @@ func Open(cfg Config) (*Broker, error) {
 	}
 	// Subscribers must not block; a node that still falls this far behind
 	// loses events rather than memory (clients catch up from the database).
-	_ = b.sub.SetPendingLimits(1<<20, 256<<20)
+	_ = b.sub.SetPendingLimits(cfg.MaxPending, 256<<20)
 	if err := conn.Flush(); err != nil {
 		conn.Close()
 		return nil, err
@@ -168,28 +201,74 @@ func (b *Broker) Subscribe(fn func(novatalks.Event)) func() {
 	}
 }
 
-// OnReconnect sets the function called each time the connection to NATS
-// comes back after it was lost, replacing any set before. By then the
-// subscription is in place again, but the events other nodes published in
-// between are gone, so fn should make this node's realtime clients catch up
-// from the database. fn runs on a goroutine of the NATS client, possibly
-// while events are being delivered to subscribers.
-func (b *Broker) OnReconnect(fn func()) {
+// OnMissedEvents sets the function called each time this node may have
+// missed events, replacing any set before: when the connection to NATS came
+// back after it was lost (the events other nodes published in between are
+// gone), and when NATS dropped events because this node fell behind (called
+// once the dropping has stopped for a SettleInterval). By then events flow
+// again, so fn should make this node's realtime clients catch up from the
+// database. fn runs on a goroutine of its own or of the NATS client,
+// possibly while events are being delivered to subscribers.
+func (b *Broker) OnMissedEvents(fn func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.onReconnect = fn
+	b.onMissedEvents = fn
+}
+
+// missedEvents calls the function set with OnMissedEvents.
+func (b *Broker) missedEvents() {
+	b.mu.RLock()
+	fn := b.onMissedEvents
+	b.mu.RUnlock()
+	if fn != nil {
+		fn()
+	}
 }
 
 // reconnected is the NATS client's reconnect handler.
 func (b *Broker) reconnected() {
 	b.reconnects.Inc()
-	b.mu.RLock()
-	fn := b.onReconnect
-	b.mu.RUnlock()
 	b.logger.Warn("NATS reconnected; events other nodes published while it was unreachable were missed")
-	if fn != nil {
-		fn()
+	b.missedEvents()
+}
+
+// fellBehind handles NATS's report that sub dropped events because this
+// node did not take them as fast as they came. NATS reports it once per
+// episode, at the first drop, and may drop more after that; so fellBehind
+// waits until a SettleInterval passed without a drop and with at most a
+// hundredth of MaxPending events still waiting (clients sent to catch up
+// earlier could miss later drops, or be sent stale events after catching
+// up), and then reports the missed events. A second report while it waits
+// changes nothing.
+func (b *Broker) fellBehind(sub *nats.Subscription) {
+	if !b.catchingUp.CompareAndSwap(false, true) {
+		return
 	}
+	go func() {
+		defer b.catchingUp.Store(false)
+		last := -1
+		for {
+			select {
+			case <-time.After(b.settle):
+			case <-b.done:
+				return
+			}
+			dropped, err := sub.Dropped()
+			pending, _, err2 := sub.Pending()
+			if err != nil || err2 != nil { // unsubscribed: the broker is closing
+				return
+			}
+			if dropped == last && pending <= b.caughtUp {
+				break
+			}
+			last = dropped
+		}
+		b.missed.Add(float64(last - b.missedCounted))
+		b.missedCounted = last
+		b.logger.Warn("this node fell behind the events on NATS and missed some; realtime clients are sent to catch up",
+			"missed_since_start", last)
+		b.missedEvents()
+	}()
 }
 
 // Ping checks that NATS is connected, for readiness probes.
@@ -202,6 +281,7 @@ func (b *Broker) Ping() error {
 
 // Close sends what is buffered, stops receiving and disconnects.
 func (b *Broker) Close() error {
+	close(b.done)
 	err := b.conn.Drain()
 	for !b.conn.IsClosed() {
 		time.Sleep(5 * time.Millisecond)

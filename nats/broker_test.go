@@ -4,22 +4,30 @@ import (
 	"encoding/json"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/nats"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // MustOpen opens a broker on the NATS server of NOVATALKS_TEST_NATS_URL, on a
 // subject of the test's own, or skips the test.
 func MustOpen(tb testing.TB, subject string) *nats.Broker {
 	tb.Helper()
-	url := os.Getenv("NOVATALKS_TEST_NATS_URL")
-	if url == "" {
+	return MustOpenConfig(tb, nats.Config{Subject: subject})
+}
+
+// MustOpenConfig is MustOpen with a configuration; its URL is set here.
+func MustOpenConfig(tb testing.TB, cfg nats.Config) *nats.Broker {
+	tb.Helper()
+	cfg.URL = os.Getenv("NOVATALKS_TEST_NATS_URL")
+	if cfg.URL == "" {
 		tb.Skip("NOVATALKS_TEST_NATS_URL is not set: skipping the NATS broker tests (.ci/run sets it)")
 	}
-	b, err := nats.Open(nats.Config{URL: url, Subject: subject})
+	b, err := nats.Open(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -99,4 +107,70 @@ func TestOpenFailsWithoutServer(t *testing.T) {
 	if _, err := nats.Open(nats.Config{URL: "nats://127.0.0.1:1"}); err == nil {
 		t.Error("Open succeeded with no server")
 	}
+}
+
+// TestFallingBehindReportsMissedEvents stalls node B's subscriber while node A
+// publishes more than B may keep waiting: NATS drops the excess, and B
+// reports missed events once, after the dropping has stopped, not while its
+// subscriber is still stuck.
+func TestFallingBehindReportsMissedEvents(t *testing.T) {
+	subject := uniqueSubject()
+	nodeA := MustOpen(t, subject)
+	registry := prometheus.NewRegistry()
+	nodeB := MustOpenConfig(t, nats.Config{Subject: subject, MaxPending: 10,
+		SettleInterval: 50 * time.Millisecond, Registerer: registry})
+	missed := make(chan struct{}, 10)
+	nodeB.OnMissedEvents(func() { missed <- struct{}{} })
+	stuck := make(chan struct{})
+	release := sync.OnceFunc(func() { close(stuck) })
+	t.Cleanup(release) // before the brokers close: a failed test leaves no subscriber stuck
+	var received atomic.Int64
+	nodeB.Subscribe(func(novatalks.Event) {
+		<-stuck
+		received.Add(1)
+	})
+
+	const n = 200
+	for i := range n {
+		nodeA.Publish(novatalks.Event{Type: novatalks.EventTyping, AccountID: 1, ConversationID: int64(i)})
+	}
+	select {
+	case <-missed:
+		t.Fatal("missed events reported while the subscriber was still stuck")
+	case <-time.After(300 * time.Millisecond):
+	}
+	release()
+	select {
+	case <-missed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no missed events reported after NATS dropped events")
+	}
+	select {
+	case <-missed:
+		t.Fatal("one episode reported twice")
+	case <-time.After(200 * time.Millisecond):
+	}
+	got := int(received.Load())
+	if got == 0 || got >= n {
+		t.Fatalf("subscriber received %d of %d events, want some dropped and some kept", got, n)
+	}
+	if m := counterValue(t, registry, "novatalks_nats_events_missed_total"); int(m) != n-got {
+		t.Errorf("novatalks_nats_events_missed_total = %v, want %d (published %d, received %d)", m, n-got, n, got)
+	}
+}
+
+// counterValue returns the value of the counter registered under name.
+func counterValue(t *testing.T, registry *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }

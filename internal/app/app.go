@@ -235,10 +235,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	server.Handle("GET /ws", gateway)
 	if natsBroker != nil {
-		// Events other nodes published while NATS was unreachable never
+		// Events lost to a NATS outage or to this node falling behind never
 		// arrive: send this node's clients to catch up from the database.
-		natsBroker.OnReconnect(func() {
-			cfg.Logger.Warn("asked realtime clients to reconnect and catch up after the NATS outage", "connections", gateway.Resync())
+		natsBroker.OnMissedEvents(func() {
+			cfg.Logger.Warn("asked realtime clients to reconnect and catch up on missed events", "connections", gateway.Resync())
 		})
 	}
 	web.New().Mount(server) // the agent console at /app, the demo widget at /widget
