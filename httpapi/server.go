@@ -22,6 +22,7 @@ import (
 
 	"github.com/novatalks/novatalks"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/cors"
 )
 
 // Server is the HTTP front of novatalks. Build it with NewServer; it is safe for
@@ -35,6 +36,7 @@ type Server struct {
 	uploadTimeout time.Duration
 	ready         func(context.Context) error
 	draining      atomic.Bool
+	cors          *cors.Cors // nil: no origin but the server's own
 	mux           *http.ServeMux
 	patterns      []string // every pattern registered with handle, in order
 }
@@ -57,6 +59,12 @@ type Config struct {
 	// are stored before it commits, so the sweeper of unreferenced files
 	// must only remove files older than this.
 	UploadTimeout time.Duration
+	// CORSOrigins are the origins whose pages may call the SDK API and fetch
+	// attachments from a browser, as "https://app.example.com", with "*"
+	// for a part of the host ("https://*.example.com") or alone for any
+	// origin. Empty sends no CORS headers: only pages of the server's own
+	// origin may call it.
+	CORSOrigins []string
 }
 
 // NewServer returns a Server for service with every route registered.
@@ -70,7 +78,7 @@ func NewServer(service *novatalks.Service, cfg Config) *Server {
 	s := &Server{
 		service: service, logger: cfg.Logger, metrics: newMetrics(cfg.Registerer),
 		publicURL: strings.TrimRight(cfg.PublicURL, "/"), uploadTimeout: cfg.UploadTimeout, ready: cfg.Ready,
-		mux: http.NewServeMux(),
+		cors: newCORS(cfg.CORSOrigins), mux: http.NewServeMux(),
 	}
 	s.routes(cfg.MetricsHandler)
 	return s
@@ -159,6 +167,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"route", route, "status", rec.status, "duration_ms", elapsed.Milliseconds())
 		}
 	}()
+	if s.cors != nil && corsPath(r.URL.Path) {
+		// Answers a preflight itself; adds the headers and calls the mux
+		// for any other request.
+		s.cors.ServeHTTP(rec, r, s.mux.ServeHTTP)
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
 }
 

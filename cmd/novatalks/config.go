@@ -14,9 +14,11 @@ import (
 // serveConfig is the configuration of "novatalks serve". Every flag has an
 // environment variable that supplies its default.
 type serveConfig struct {
-	Addr            string
-	DataDir         string
-	PublicURL       string
+	Addr      string
+	DataDir   string
+	PublicURL string
+	// CORSOrigins are the origins whose pages may call the SDK API.
+	CORSOrigins     []string
 	AdminToken      string
 	LogLevel        slog.Level
 	LogFormat       string
@@ -56,6 +58,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	maxConns := env("NOVATALKS_DATABASE_MAX_CONNS", "16")
 	fs.StringVar(&maxConns, "database-max-conns", maxConns, "most PostgreSQL connections this node opens (NOVATALKS_DATABASE_MAX_CONNS)")
 	fs.StringVar(&cfg.PublicURL, "public-url", env("NOVATALKS_PUBLIC_URL", ""), "absolute URL clients reach the server at; default http://<addr> (NOVATALKS_PUBLIC_URL)")
+	origins := env("NOVATALKS_CORS_ORIGINS", "")
+	fs.StringVar(&origins, "cors-origins", origins, "comma-separated origins whose web pages may call the SDK API, e.g. https://app.example.com,https://*.example.com, or * for any; empty allows only the server's own (NOVATALKS_CORS_ORIGINS)")
 	fs.StringVar(&cfg.NATSURL, "nats-url", env("NOVATALKS_NATS_URL", ""), "NATS server to share events with other nodes, e.g. nats://127.0.0.1:4222; empty keeps them in this process (NOVATALKS_NATS_URL)")
 	fs.StringVar(&level, "log-level", env("NOVATALKS_LOG_LEVEL", "info"), "debug, info, warn or error (NOVATALKS_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("NOVATALKS_LOG_FORMAT", "text"), "text or json (NOVATALKS_LOG_FORMAT)")
@@ -89,6 +93,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
+	if cfg.CORSOrigins, err = parseOrigins(origins); err != nil {
+		return nil, err
+	}
 	cfg.AdminToken = getenv("NOVATALKS_ADMIN_TOKEN")
 	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
@@ -105,4 +112,26 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	return &cfg, nil
+}
+
+// parseOrigins splits the comma-separated list of --cors-origins and checks
+// each entry: "*" alone, or an http(s) origin without path, query or
+// fragment, with at most one "*" in its host.
+func parseOrigins(list string) ([]string, error) {
+	var origins []string
+	for _, o := range strings.Split(list, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+				u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.Count(u.Host, "*") > 1 {
+				return nil, fmt.Errorf("--cors-origins: %q is not an origin like https://app.example.com", o)
+			}
+		}
+		origins = append(origins, o)
+	}
+	return origins, nil
 }

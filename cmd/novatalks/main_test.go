@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -158,8 +159,18 @@ func TestParseServeConfig(t *testing.T) {
 	if err != nil || !cfg.DenyPrivateWebhooks || cfg.DeliveryTimeout != 3*time.Second || cfg.DeliveryRetryFor != 2*time.Hour {
 		t.Errorf("delivery settings: %+v %v", cfg, err)
 	}
+	if cfg.CORSOrigins != nil {
+		t.Errorf("CORS origins by default: %q", cfg.CORSOrigins)
+	}
+	env = map[string]string{"NOVATALKS_CORS_ORIGINS": "https://app.example.com, http://localhost:3000,https://*.example.org"}
+	cfg, err = parseServeConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if want := []string{"https://app.example.com", "http://localhost:3000", "https://*.example.org"}; err != nil || !slices.Equal(cfg.CORSOrigins, want) {
+		t.Errorf("CORS origins = %q, %v; want %q", cfg.CORSOrigins, err, want)
+	}
 	for _, args := range [][]string{{"--public-url", "ftp://x"}, {"--log-level", "loud"}, {"--log-format", "xml"}, {"extra"},
-		{"--deny-private-webhooks", "maybe"}, {"--delivery-timeout", "0s"}, {"--delivery-retry-for", "soon"}} {
+		{"--deny-private-webhooks", "maybe"}, {"--delivery-timeout", "0s"}, {"--delivery-retry-for", "soon"},
+		{"--cors-origins", "app.example.com"}, {"--cors-origins", "https://app.example.com/"}, {"--cors-origins", "https://a.example.com,ftp://b"},
+		{"--cors-origins", "https://*.*.example.com"}} {
 		if _, err := parseServeConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", args)
 		}

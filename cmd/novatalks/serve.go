@@ -21,7 +21,8 @@ import (
 // database last.
 func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) error {
 	logger := newLogger(cfg, stderr)
-	a, err := app.New(ctx, app.Config{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, Logger: logger,
+	a, err := app.New(ctx, app.Config{DataDir: cfg.DataDir, PublicURL: cfg.PublicURL, CORSOrigins: cfg.CORSOrigins,
+		AdminToken: cfg.AdminToken, Logger: logger,
 		DatabaseURL: cfg.DatabaseURL, DatabaseMaxConns: cfg.DatabaseMaxConns,
 		NATSURL: cfg.NATSURL, DenyPrivateWebhooks: cfg.DenyPrivateWebhooks,
 		Delivery: delivery.Config{Timeout: cfg.DeliveryTimeout, RetryFor: cfg.DeliveryRetryFor}})

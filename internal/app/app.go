@@ -46,6 +46,10 @@ type Config struct {
 	DatabaseMaxConns int
 	// PublicURL is the absolute URL clients reach the server at.
 	PublicURL string
+	// CORSOrigins are the origins whose pages may call the SDK API from a
+	// browser (httpapi.Config.CORSOrigins); empty allows none but the
+	// server's own.
+	CORSOrigins []string
 	// AdminToken is the administrator's API token on a fresh database; empty
 	// means a random one.
 	AdminToken string
@@ -224,7 +228,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	server := httpapi.NewServer(service, httpapi.Config{
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, Registerer: registry,
 		MetricsHandler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ready: func(ctx context.Context) error { return errors.Join(db.Ping(ctx), brokerReady()) },
-		UploadTimeout: cfg.UploadTimeout,
+		UploadTimeout: cfg.UploadTimeout, CORSOrigins: cfg.CORSOrigins,
 	})
 	gwCfg := cfg.Gateway
 	gwCfg.Logger, gwCfg.Registerer = cfg.Logger, registry
