@@ -14,7 +14,8 @@ import (
 //     (contact.updated today) drops that contact's sessions before the call
 //     that made it returns (Service.update).
 //   - A change another node commits reaches this node's Forget through the
-//     broker (internal/app subscribes it), within the broker's delivery time.
+//     broker (internal/app subscribes it), within the broker's delivery time;
+//     should the broker lose events, ForgetAll drops every session.
 //   - Anything else — a change by a process that publishes no events — is
 //     seen within contactSessionTTL.
 //
@@ -101,6 +102,14 @@ func (c *sessionCache) forgetContact(accountID, contactID int64) {
 	}
 }
 
+// forgetAll drops every cached session.
+func (c *sessionCache) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.byHash)
+}
+
 // forget drops what the events make stale.
 func (c *sessionCache) forget(events []Event) {
 	for i := range events {
@@ -137,3 +146,9 @@ func (s *Service) Forget(e Event) {
 		s.sessions.forgetContact(e.AccountID, e.ContactID)
 	}
 }
+
+// ForgetAll drops everything the Service caches that events keep fresh, for
+// when this node may have missed events (its broker lost some): the next
+// request of each contact reads its session from the store. It is safe for
+// concurrent use and does not block.
+func (s *Service) ForgetAll() { s.sessions.forgetAll() }

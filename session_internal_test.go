@@ -57,6 +57,19 @@ func TestSessionCache(t *testing.T) {
 			t.Error("another contact's session was dropped")
 		}
 	})
+	t.Run("ForgetAll", func(t *testing.T) {
+		var c sessionCache
+		_, gen := c.get("h", t0)
+		c.put("h", ann, gen, t0)
+		c.forgetAll()
+		if got, _ := c.get("h", t0); got != nil {
+			t.Error("a session is still cached")
+		}
+		c.put("h", ann, gen, t0) // loaded before forgetAll
+		if got, _ := c.get("h", t0); got != nil {
+			t.Error("a session loaded before forgetAll was kept")
+		}
+	})
 	t.Run("LoadRacingForget", func(t *testing.T) {
 		// A session read before a change committed must not be cached
 		// after the change dropped the cache.

@@ -240,8 +240,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	server.Handle("GET /ws", gateway)
 	if natsBroker != nil {
 		// Events lost to a NATS outage or to this node falling behind never
-		// arrive: send this node's clients to catch up from the database.
+		// arrive: drop what they would have kept fresh, and send this node's
+		// clients to catch up from the database.
 		natsBroker.OnMissedEvents(func() {
+			service.ForgetAll()
 			cfg.Logger.Warn("asked realtime clients to reconnect and catch up on missed events", "connections", gateway.Resync())
 		})
 	}
