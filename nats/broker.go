@@ -74,10 +74,11 @@ type Broker struct {
 	onMissedEvents func()
 
 	settle        time.Duration
-	caughtUp      int         // the events waiting for this node when a slow-consumer episode counts as over
-	catchingUp    atomic.Bool // a slow-consumer episode is being waited out
-	missedCounted int         // the subscription's drops counted in missed; only fellBehind's goroutine uses it
-	done          chan struct{}
+	caughtUp      int           // the events waiting for this node when a slow-consumer episode counts as over
+	catchingUp    atomic.Bool   // a slow-consumer episode is being waited out
+	missedCounted int           // the subscription's drops counted in missed; only fellBehind's goroutine uses it
+	done          chan struct{} // closed by Close
+	closeOnce     sync.Once
 
 	published, received, dropped, missed, reconnects prometheus.Counter
 }
@@ -279,9 +280,10 @@ func (b *Broker) Ping() error {
 	return nil
 }
 
-// Close sends what is buffered, stops receiving and disconnects.
+// Close sends what is buffered, stops receiving and disconnects. It may be
+// called more than once (later calls report that the connection is closed).
 func (b *Broker) Close() error {
-	close(b.done)
+	b.closeOnce.Do(func() { close(b.done) })
 	err := b.conn.Drain()
 	for !b.conn.IsClosed() {
 		time.Sleep(5 * time.Millisecond)
