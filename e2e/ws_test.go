@@ -379,6 +379,75 @@ func TestWebSocketShutdown(t *testing.T) {
 		ws.conn.CloseNow()
 	}
 	srv.Stop()
+	expectGoroutinesBack(t, before)
+}
+
+// TestWebSocketResyncIsSpread asks the gateway to send every client to catch
+// up, as the server does when its broker lost events: every connection is
+// closed with 1012, but ResyncRate a second, so that the clients of a busy
+// node do not all reconnect at once; a gateway that closes meanwhile closes
+// the rest with 1001, and nothing is left running.
+func TestWebSocketResyncIsSpread(t *testing.T) {
+	before := runtime.NumGoroutine()
+	srv := MustStartServerWith(t, func(cfg *app.Config) { cfg.Gateway.ResyncRate = 100 }) // 10 each tenth of a second
+	c := srv.StartConversation(t, map[string]any{"name": "a"})
+	const n = 30
+	clients := make([]*WSClient, n)
+	for i := range clients {
+		clients[i] = srv.DialWS(t)
+		clients[i].Subscribe(t, c.Token)
+	}
+	start := time.Now()
+	if got := srv.App.Gateway.Resync(); got != n {
+		t.Fatalf("Resync closes %d connections, want %d", got, n)
+	}
+	// The second share is closed a tenth of a second after the first, at
+	// the earliest: half of that in, at most the first share is.
+	time.Sleep(50*time.Millisecond - time.Since(start))
+	closedEarly := 0
+	for _, ws := range clients {
+		select {
+		case <-ws.closed:
+			closedEarly++
+		default:
+		}
+	}
+	if closedEarly > 10 {
+		t.Errorf("%d of %d connections closed within 50 ms, want at most 10 (100 a second)", closedEarly, n)
+	}
+	for _, ws := range clients {
+		if code := ws.ExpectClose(t); code != websocket.StatusServiceRestart {
+			t.Errorf("close code %d, want 1012", code)
+		}
+	}
+	if took := time.Since(start); took < 200*time.Millisecond {
+		t.Errorf("all %d connections closed in %v, want three shares a tenth of a second apart", n, took)
+	}
+
+	// A resync cut short by the gateway closing.
+	late := make([]*WSClient, n)
+	for i := range late {
+		late[i] = srv.DialWS(t)
+		late[i].Subscribe(t, c.Token)
+	}
+	srv.App.Gateway.Resync()
+	srv.App.Gateway.Close()
+	for _, ws := range late {
+		if code := ws.ExpectClose(t); code != websocket.StatusServiceRestart && code != websocket.StatusGoingAway {
+			t.Errorf("close code %d, want 1012 or 1001", code)
+		}
+	}
+	for _, ws := range append(clients, late...) {
+		ws.conn.CloseNow()
+	}
+	srv.Stop()
+	expectGoroutinesBack(t, before)
+}
+
+// expectGoroutinesBack fails the test unless the process is back to at most
+// before goroutines within 3 s (after the server stopped).
+func expectGoroutinesBack(t *testing.T, before int) {
+	t.Helper()
 	http.DefaultClient.CloseIdleConnections()
 	deadline := time.Now().Add(3 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {

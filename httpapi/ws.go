@@ -47,6 +47,10 @@ type GatewayConfig struct {
 	// SocketWriteBuffer, when set, is the kernel send buffer of each socket
 	// (SO_SNDBUF); tests set it small to reach the queue bound quickly.
 	SocketWriteBuffer int
+	// ResyncRate is how many connections per second Resync closes (2,000),
+	// so that the clients of a busy node do not all reconnect and catch up
+	// in the same moment.
+	ResyncRate int
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -62,6 +66,7 @@ func (c *GatewayConfig) setDefaults() {
 	setDefault(&c.TypingInterval, 2*time.Second)
 	setDefault(&c.MaxFrameBytes, 64<<10)
 	setDefault(&c.MaxQueueBytes, 256<<10)
+	setDefault(&c.ResyncRate, 2000)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -596,11 +601,15 @@ func (g *Gateway) Connections() int {
 }
 
 // Resync closes every open connection with close code 1012 (service
-// restart) and returns how many it closed. Clients reconnect, to this node
-// or another, and catch up with GET …/messages?updated_at= on what they
+// restart) and returns how many it will close. Clients reconnect, to this
+// node or another, and catch up with GET …/messages?updated_at= on what they
 // missed. The server calls it when its broker may have lost events (NATS
-// came back after an outage), since a client that stays connected would
-// never learn of them. New connections are accepted as before.
+// came back after an outage, or this node fell behind it), since a client
+// that stays connected would never learn of them. It closes ResyncRate
+// connections a second, in tenths of a second, in the background, so that
+// the reconnections and catch-up requests of a node's clients arrive spread
+// out rather than at once; it returns at once. New connections are accepted
+// as before, and a gateway that closes meanwhile closes the rest itself.
 func (g *Gateway) Resync() int {
 	g.mu.RLock()
 	clients := make([]*client, 0, len(g.clients))
@@ -608,11 +617,32 @@ func (g *Gateway) Resync() int {
 		clients = append(clients, c)
 	}
 	g.mu.RUnlock()
-	for _, c := range clients {
-		c.close(closeServiceRestart, "reconnect and catch up")
-	}
 	g.metrics.resyncs.Add(float64(len(clients)))
+	if len(clients) > 0 {
+		go g.closeGradually(clients)
+	}
 	return len(clients)
+}
+
+// resyncStep is how often closeGradually closes its next share.
+const resyncStep = 100 * time.Millisecond
+
+// closeGradually closes clients with 1012, ResyncRate a second, until all
+// are closed or the gateway stops.
+func (g *Gateway) closeGradually(clients []*client) {
+	perStep := max(1, g.cfg.ResyncRate*int(resyncStep/time.Millisecond)/1000)
+	for i := 0; i < len(clients); i += perStep {
+		if i > 0 {
+			select {
+			case <-time.After(resyncStep):
+			case <-g.stop:
+				return
+			}
+		}
+		for _, c := range clients[i:min(i+perStep, len(clients))] {
+			c.close(closeServiceRestart, "reconnect and catch up")
+		}
+	}
 }
 
 // Close stops taking connections, closes every socket with 1001 (going away)
