@@ -176,7 +176,7 @@ type DB struct {
 	checkpointerDone chan struct{}
 	rewindPages      int         // the log length from which it is started over
 	rewindDue        atomic.Bool // set by the checkpointer: the writer is to rewind before its next transaction
-	stats            struct{ commits, transactions, flushes, checkpoints, rewinds atomic.Int64 }
+	stats            struct{ commits, transactions, flushes, spaced, checkpoints, rewinds atomic.Int64 }
 }
 
 var _ novatalks.Store = (*DB)(nil)
@@ -356,6 +356,10 @@ type WriterStats struct {
 	// Flushes is the number of times the write-ahead log was flushed to
 	// disk.
 	Flushes int64
+	// SpacedFlushes is the number of times the syncer waited before taking
+	// the next batch, so that flushes of a busy store start at least
+	// minFlushSpacing apart.
+	SpacedFlushes int64
 	// Checkpoints is the number of times the checkpointer copied the log
 	// into the database file.
 	Checkpoints int64
@@ -367,7 +371,8 @@ type WriterStats struct {
 // WriterStats returns the writer's counters, for metrics.
 func (db *DB) WriterStats() WriterStats {
 	return WriterStats{Commits: db.stats.commits.Load(), Transactions: db.stats.transactions.Load(),
-		Flushes: db.stats.flushes.Load(), Checkpoints: db.stats.checkpoints.Load(), Rewinds: db.stats.rewinds.Load()}
+		Flushes: db.stats.flushes.Load(), SpacedFlushes: db.stats.spaced.Load(),
+		Checkpoints: db.stats.checkpoints.Load(), Rewinds: db.stats.rewinds.Load()}
 }
 
 // Close stops accepting updates, waits for queued ones to finish and closes the
@@ -494,6 +499,7 @@ func (db *DB) syncer(committed <-chan []*request, idle chan<- struct{}, done cha
 		}
 		if db.inFlight.Load() > busyUpdates {
 			if wait := time.Until(lastFlush.Add(minFlushSpacing)); wait > 0 {
+				db.stats.spaced.Add(1)
 				time.Sleep(wait)
 			}
 		}

@@ -300,6 +300,8 @@ func registerWriterMetrics(registry prometheus.Registerer, db *sqlite.DB) {
 			func(s sqlite.WriterStats) int64 { return s.Transactions }),
 		counter("log_flushes_total", "Flushes of the write-ahead log to disk.",
 			func(s sqlite.WriterStats) int64 { return s.Flushes }),
+		counter("log_flushes_spaced_total", "Times the writer's syncer waited before the next flush of the log, so that a busy store's flushes start at least 1 ms apart.",
+			func(s sqlite.WriterStats) int64 { return s.SpacedFlushes }),
 		counter("checkpoints_total", "Checkpoints copying the write-ahead log into the database file.",
 			func(s sqlite.WriterStats) int64 { return s.Checkpoints }),
 		counter("log_rewinds_total", "Times the writer copied the rest of the write-ahead log so that it starts over.",
