@@ -149,22 +149,42 @@ func (b *bench) dialSubscribed(ctx context.Context, token string) (*websocket.Co
 
 // serverRSS returns the server's resident set size from its /metrics.
 func (b *bench) serverRSS(ctx context.Context) (int64, error) {
+	v, err := b.serverMetric(ctx, "process_resident_memory_bytes")
+	return int64(v), err
+}
+
+// serverCPU returns the CPU time the server has used, from its /metrics.
+func (b *bench) serverCPU(ctx context.Context) (time.Duration, error) {
+	v, err := b.serverMetric(ctx, "process_cpu_seconds_total")
+	return time.Duration(v * float64(time.Second)), err
+}
+
+// serverMetric reads the value of an unlabelled metric from the server's
+// /metrics.
+func (b *bench) serverMetric(ctx context.Context, name string) (float64, error) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", b.cfg.URL+"/metrics", nil)
 	resp, err := b.api.Do(req)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
+	return metricValue(resp.Body, name)
+}
+
+// metricValue finds the unlabelled metric name in a Prometheus text
+// exposition.
+func metricValue(r io.Reader, name string) (float64, error) {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		line := sc.Text()
-		if v, ok := strings.CutPrefix(line, "process_resident_memory_bytes "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return int64(f), err
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
 		}
 	}
-	return 0, fmt.Errorf("no process_resident_memory_bytes in /metrics")
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("no %s in /metrics", name)
 }
 
 // freeServerMemory asks the server to collect garbage and return it to the OS.

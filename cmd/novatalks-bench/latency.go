@@ -52,16 +52,26 @@ func (b *bench) latency(ctx context.Context) error {
 			s.close()
 		}
 	}()
-	fmt.Printf("%8s %10s %9s %9s %9s %9s %8s\n", "rate/s", "achieved", "p50", "p90", "p99", "max", "errors")
+	fmt.Printf("%8s %10s %9s %9s %9s %9s %8s %7s %7s\n", "rate/s", "achieved", "p50", "p90", "p99", "max", "errors", "server", "tool")
 	run := func(rate int, d time.Duration) (result, error) {
 		if _, err := b.load(ctx, rec, senders, tokens, rate, b.cfg.Warmup); err != nil {
 			return result{}, err
 		}
-		res, err := b.load(ctx, rec, senders, tokens, rate, d)
-		if err == nil {
-			fmt.Println(res)
+		before, err := b.cpuNow(ctx)
+		if err != nil {
+			return result{}, err
 		}
-		return res, err
+		res, err := b.load(ctx, rec, senders, tokens, rate, d)
+		if err != nil {
+			return res, err
+		}
+		after, err := b.cpuNow(ctx)
+		if err != nil {
+			return res, err
+		}
+		res.serverCores, res.toolCores = after.since(before)
+		fmt.Println(res)
+		return res, nil
 	}
 	if _, err := run(b.cfg.Rate, b.cfg.Duration); err != nil {
 		return err
@@ -168,15 +178,42 @@ func echoID(frame []byte) ([]byte, bool) {
 }
 
 type result struct {
-	rate                int
-	achieved            float64
-	p50, p90, p99, max  time.Duration
-	errors, lost, count int
+	rate                   int
+	achieved               float64
+	p50, p90, p99, max     time.Duration
+	errors, lost, count    int
+	serverCores, toolCores float64 // CPU used over the step, in cores
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("%8d %10.0f %9v %9v %9v %9v %8d", r.rate, r.achieved, r.p50.Round(10*time.Microsecond),
-		r.p90.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.max.Round(10*time.Microsecond), r.errors+r.lost)
+	return fmt.Sprintf("%8d %10.0f %9v %9v %9v %9v %8d %7.2f %7.2f", r.rate, r.achieved, r.p50.Round(10*time.Microsecond),
+		r.p90.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.max.Round(10*time.Microsecond), r.errors+r.lost,
+		r.serverCores, r.toolCores)
+}
+
+// cpuReading is the CPU time the server and the tool have used, at a moment.
+type cpuReading struct {
+	at           time.Time
+	server, tool time.Duration
+}
+
+// cpuNow reads the server's CPU time from its /metrics and the tool's own.
+func (b *bench) cpuNow(ctx context.Context) (cpuReading, error) {
+	server, err := b.serverCPU(ctx)
+	if err != nil {
+		return cpuReading{}, err
+	}
+	return cpuReading{at: time.Now(), server: server, tool: ownCPU()}, nil
+}
+
+// since returns the cores the server and the tool used on average between
+// earlier and r.
+func (r cpuReading) since(earlier cpuReading) (server, tool float64) {
+	wall := r.at.Sub(earlier.at).Seconds()
+	if wall <= 0 {
+		return 0, 0
+	}
+	return (r.server - earlier.server).Seconds() / wall, (r.tool - earlier.tool).Seconds() / wall
 }
 
 var echoSeq atomic.Int64

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"io"
+	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 func TestEchoID(t *testing.T) {
@@ -35,5 +37,34 @@ func TestReadFrame(t *testing.T) {
 	}
 	if _, err := readFrame(iotest.ErrReader(io.ErrUnexpectedEOF), nil); err == nil {
 		t.Error("a failing reader gave no error")
+	}
+}
+
+func TestMetricValue(t *testing.T) {
+	exposition := "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n" +
+		"# TYPE process_cpu_seconds_total counter\n" +
+		"process_cpu_seconds_total_extra 9\n" +
+		"process_cpu_seconds_total 12.5\n" +
+		"process_resident_memory_bytes 5.24288e+07\n"
+	for _, tc := range []struct {
+		name string
+		want float64
+	}{{"process_cpu_seconds_total", 12.5}, {"process_resident_memory_bytes", 52428800}} {
+		got, err := metricValue(strings.NewReader(exposition), tc.name)
+		if err != nil || got != tc.want {
+			t.Errorf("metricValue(%s) = %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+	if _, err := metricValue(strings.NewReader(exposition), "novatalks_absent"); err == nil {
+		t.Error("an absent metric gave no error")
+	}
+}
+
+func TestCPUReadingSince(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	before := cpuReading{at: t0, server: 10 * time.Second, tool: 2 * time.Second}
+	after := cpuReading{at: t0.Add(5 * time.Second), server: 16 * time.Second, tool: 4 * time.Second}
+	if server, tool := after.since(before); server != 1.2 || tool != 0.4 {
+		t.Errorf("since = %v server, %v tool cores; want 1.2, 0.4", server, tool)
 	}
 }
