@@ -150,12 +150,16 @@ func TestFallingBehindReportsMissedEvents(t *testing.T) {
 		t.Fatal("one episode reported twice")
 	case <-time.After(200 * time.Millisecond):
 	}
+	// Every event was either received or counted as missed. (The last
+	// received one may still be on its way through the subscriber when the
+	// report comes: NATS counts an event as taken before it calls it.)
+	missedCount := int(counterValue(t, registry, "novatalks_nats_events_missed_total"))
 	got := int(received.Load())
-	if got == 0 || got >= n {
-		t.Fatalf("subscriber received %d of %d events, want some dropped and some kept", got, n)
+	for deadline := time.Now().Add(5 * time.Second); got+missedCount < n && time.Now().Before(deadline); got = int(received.Load()) {
+		time.Sleep(10 * time.Millisecond)
 	}
-	if m := counterValue(t, registry, "novatalks_nats_events_missed_total"); int(m) != n-got {
-		t.Errorf("novatalks_nats_events_missed_total = %v, want %d (published %d, received %d)", m, n-got, n, got)
+	if got == 0 || missedCount == 0 || got+missedCount != n {
+		t.Errorf("received %d and counted %d missed of %d events, want some of each and all accounted for", got, missedCount, n)
 	}
 }
 
