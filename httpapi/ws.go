@@ -630,7 +630,7 @@ const resyncStep = 100 * time.Millisecond
 // closeGradually closes clients with 1012, ResyncRate a second, until all
 // are closed or the gateway stops.
 func (g *Gateway) closeGradually(clients []*client) {
-	perStep := max(1, g.cfg.ResyncRate*int(resyncStep/time.Millisecond)/1000)
+	perStep := max(1, int(time.Duration(g.cfg.ResyncRate)*resyncStep/time.Second))
 	for i := 0; i < len(clients); i += perStep {
 		if i > 0 {
 			select {

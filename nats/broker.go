@@ -73,14 +73,13 @@ type Broker struct {
 	subs           map[int]func(novatalks.Event)
 	onMissedEvents func()
 
-	settle        time.Duration
-	caughtUp      int           // the events waiting for this node when a slow-consumer episode counts as over
-	catchingUp    atomic.Bool   // a slow-consumer episode is being waited out
-	missedCounted int           // the subscription's drops counted in missed; only fellBehind's goroutine uses it
-	done          chan struct{} // closed by Close
-	closeOnce     sync.Once
+	settle     time.Duration
+	caughtUp   int           // the events waiting for this node when a slow-consumer episode counts as over
+	catchingUp atomic.Bool   // a slow-consumer episode is being waited out
+	done       chan struct{} // closed by Close
+	closeOnce  sync.Once
 
-	published, received, dropped, missed, reconnects prometheus.Counter
+	published, received, dropped, reconnects prometheus.Counter
 }
 
 var _ novatalks.Broker = (*Broker)(nil)
@@ -112,13 +111,18 @@ func Open(cfg Config) (*Broker, error) {
 		published: counter("events_published_total", "Events published to NATS."),
 		received:  counter("events_received_total", "Events received from NATS."),
 		dropped:   counter("events_dropped_total", "Events that could not be published or decoded."),
-		missed: counter("events_missed_total",
-			"Events NATS dropped because this node fell behind (its realtime clients were sent to catch up)."),
 		reconnects: counter("reconnects_total",
 			"Times the connection to NATS came back after it was lost (events of other nodes in between were missed)."),
 	}
+	// The events dropped for a slow consumer are the subscription's own count.
+	missed := prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "novatalks", Subsystem: "nats", Name: "events_missed_total",
+		Help: "Events NATS dropped because this node fell behind (its realtime clients are sent to catch up)."},
+		func() float64 {
+			n, _ := b.sub.Dropped() // -1 before the subscription and after Close
+			return float64(max(n, 0))
+		})
 	if cfg.Registerer != nil {
-		cfg.Registerer.MustRegister(b.published, b.received, b.dropped, b.missed, b.reconnects)
+		cfg.Registerer.MustRegister(b.published, b.received, b.dropped, missed, b.reconnects)
 	}
 	conn, err := nats.Connect(cfg.URL,
 		nats.Name("novatalks"),
@@ -264,8 +268,6 @@ func (b *Broker) fellBehind(sub *nats.Subscription) {
 			}
 			last = dropped
 		}
-		b.missed.Add(float64(last - b.missedCounted))
-		b.missedCounted = last
 		b.logger.Warn("this node fell behind the events on NATS and missed some; realtime clients are sent to catch up",
 			"missed_since_start", last)
 		b.missedEvents()
