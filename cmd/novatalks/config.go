@@ -106,8 +106,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + cfg.Addr
 	}
-	u, err := url.Parse(cfg.PublicURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, ok := httpURL(cfg.PublicURL); !ok {
 		return nil, fmt.Errorf("--public-url must be an absolute http(s) URL, not %q", cfg.PublicURL)
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
@@ -125,13 +124,19 @@ func parseOrigins(list string) ([]string, error) {
 			continue
 		}
 		if o != "*" {
-			u, err := url.Parse(o)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-				u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.Count(u.Host, "*") > 1 {
+			u, ok := httpURL(o)
+			if !ok || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.Count(u.Host, "*") > 1 {
 				return nil, fmt.Errorf("--cors-origins: %q is not an origin like https://app.example.com", o)
 			}
 		}
 		origins = append(origins, o)
 	}
 	return origins, nil
+}
+
+// httpURL parses s and reports whether it is an absolute http(s) URL with a
+// host.
+func httpURL(s string) (*url.URL, bool) {
+	u, err := url.Parse(s)
+	return u, err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
