@@ -260,6 +260,57 @@ func TestWebSocketKeepaliveAndDeadlines(t *testing.T) {
 	})
 }
 
+// TestWebSocketKeepalivesAreSpread: each connection gets its keepalive on
+// the rhythm of its own opening, so two connections opened half an interval
+// apart never get theirs in the same sweep (a busy node would otherwise
+// write one to every client at once).
+func TestWebSocketKeepalivesAreSpread(t *testing.T) {
+	const interval = 400 * time.Millisecond
+	srv := MustStartServerWith(t, func(cfg *app.Config) {
+		cfg.Gateway.PresenceInterval = interval
+		cfg.Gateway.SweepInterval = 20 * time.Millisecond
+	})
+	c := srv.StartConversation(t, map[string]any{"name": "a"})
+	first := srv.DialWS(t)
+	first.Subscribe(t, c.Token)
+	time.Sleep(interval / 2)
+	second := srv.DialWS(t)
+	second.Subscribe(t, c.Token)
+
+	var arrivals [2][]time.Time
+	deadline := time.After(3*interval + interval/4)
+	for done := false; !done; {
+		select {
+		case f := <-first.frames:
+			if f.Event == "presence.update" {
+				arrivals[0] = append(arrivals[0], time.Now())
+				first.Send(t, map[string]any{"event": "update_presence"})
+			}
+		case f := <-second.frames:
+			if f.Event == "presence.update" {
+				arrivals[1] = append(arrivals[1], time.Now())
+				second.Send(t, map[string]any{"event": "update_presence"})
+			}
+		case <-first.closed:
+			t.Fatalf("first client disconnected: %v", first.err)
+		case <-second.closed:
+			t.Fatalf("second client disconnected: %v", second.err)
+		case <-deadline:
+			done = true
+		}
+	}
+	if len(arrivals[0]) < 2 || len(arrivals[1]) < 2 {
+		t.Fatalf("keepalives: %d and %d in %v at a %v interval", len(arrivals[0]), len(arrivals[1]), 3*interval, interval)
+	}
+	for _, b := range arrivals[1] {
+		for _, a := range arrivals[0] {
+			if gap := b.Sub(a).Abs(); gap < interval/4 {
+				t.Fatalf("the two clients' keepalives came %v apart; connections opened %v apart must get theirs about that far apart", gap, interval/2)
+			}
+		}
+	}
+}
+
 // TestWebSocketOrdering sends many messages from several goroutines to one
 // conversation: subscribers must see them in commit (ID) order.
 func TestWebSocketOrdering(t *testing.T) {

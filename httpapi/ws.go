@@ -553,7 +553,7 @@ func (g *Gateway) sweep() {
 	ticker := time.NewTicker(g.cfg.SweepInterval)
 	defer ticker.Stop()
 	presence, _ := json.Marshal(frame{Event: "presence.update", Data: struct{}{}})
-	lastPresence := g.cfg.Now()
+	lastSweep := g.cfg.Now()
 	idleAfter := time.Duration(g.cfg.IdleIntervals) * g.cfg.PresenceInterval
 	type closing struct {
 		c      *client
@@ -567,10 +567,6 @@ func (g *Gateway) sweep() {
 		case <-ticker.C:
 		}
 		now := g.cfg.Now()
-		sendPresence := now.Sub(lastPresence) >= g.cfg.PresenceInterval
-		if sendPresence {
-			lastPresence = now
-		}
 		var toClose []closing
 		g.mu.RLock()
 		for _, c := range g.clients {
@@ -581,16 +577,31 @@ func (g *Gateway) sweep() {
 				}
 			case now.Sub(time.Unix(0, c.lastSeen.Load())) >= idleAfter:
 				toClose = append(toClose, closing{c, closeIdle, "idle"})
-			case sendPresence:
+			case presenceDue(time.Unix(0, c.opened), lastSweep, now, g.cfg.PresenceInterval):
 				c.send(presence)
 			}
 		}
 		g.mu.RUnlock()
+		lastSweep = now
 		for _, x := range toClose {
 			g.metrics.timeouts.WithLabelValues(x.reason).Inc()
 			x.c.close(x.code, x.reason)
 		}
 	}
+}
+
+// presenceDue reports whether a connection opened at opened is owed a
+// presence.update by the sweep at now, the previous sweep having run at
+// prev: one whenever a whole interval since opened has passed in between.
+// Each connection thus keeps the rhythm of its own opening, and a node's
+// keepalives are spread over the interval instead of written to every
+// client in one sweep (18,000 frames at once on a busy node, a burst that
+// delayed everyone's events).
+func presenceDue(opened, prev, now time.Time, interval time.Duration) bool {
+	if interval <= 0 || !now.After(prev) {
+		return false
+	}
+	return now.Sub(opened)/interval > max(prev.Sub(opened), 0)/interval
 }
 
 // Connections returns how many sockets are open.
