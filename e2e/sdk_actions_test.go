@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/novatalks/novatalks"
+	"github.com/novatalks/novatalks/internal/apptest"
 )
 
 func quickReply() novatalks.NewAgentMessage {
@@ -330,6 +333,16 @@ func TestHealthAndMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(string(r.Body), want) {
 			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if os.Getenv(apptest.StoreEnv) != "postgres" {
+		// The SQLite writer's flushes: at least the conversation's.
+		flushes := regexp.MustCompile(`(?m)^novatalks_sqlite_log_flush_seconds_count (\d+)$`).FindSubmatch(r.Body)
+		if flushes == nil || string(flushes[1]) == "0" {
+			t.Errorf("metrics lack the flushes of the log: %q", flushes)
+		}
+		if !strings.Contains(string(r.Body), `novatalks_sqlite_log_flush_seconds_bucket{le="0.005"}`) {
+			t.Error("metrics lack the 5 ms bucket of the flushes of the log")
 		}
 	}
 	if r.Header.Get("X-Request-Id") == "" {

@@ -63,6 +63,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -177,6 +178,30 @@ type DB struct {
 	rewindPages      int         // the log length from which it is started over
 	rewindDue        atomic.Bool // set by the checkpointer: the writer is to rewind before its next transaction
 	stats            struct{ commits, transactions, flushes, spaced, checkpoints, rewinds atomic.Int64 }
+	flushTimes       flushHistogram
+}
+
+// FlushBuckets are the upper bounds of WriterStats.FlushTimes, the
+// histogram of how long flushes of the log took. A flush is the disk's
+// answer to fdatasync, and every Update of its batch waits for it: on a
+// disk whose flushes often take over 5 ms, that is what a store's latency
+// percentiles show.
+var FlushBuckets = [...]time.Duration{250 * time.Microsecond, 500 * time.Microsecond, time.Millisecond,
+	2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond,
+	50 * time.Millisecond, 100 * time.Millisecond}
+
+// flushHistogram counts flush durations per bucket of FlushBuckets, the
+// last count being those over the largest bound. It is safe for concurrent
+// use.
+type flushHistogram struct {
+	counts [len(FlushBuckets) + 1]atomic.Uint64
+	total  atomic.Int64 // nanoseconds
+}
+
+func (h *flushHistogram) observe(d time.Duration) {
+	i, _ := slices.BinarySearch(FlushBuckets[:], d) // the first bound ≥ d, or len
+	h.counts[i].Add(1)
+	h.total.Add(int64(d))
 }
 
 var _ novatalks.Store = (*DB)(nil)
@@ -366,13 +391,29 @@ type WriterStats struct {
 	// Rewinds is the number of times the writer copied the rest of the log
 	// for it to start over.
 	Rewinds int64
+	// FlushTimes counts the successful flushes by duration: FlushTimes[i]
+	// took at most FlushBuckets[i] (and more than the bound before it); the
+	// last element counts those over the largest bound. They add up to
+	// Flushes, give or take flushes finishing while the stats are read.
+	FlushTimes []uint64
+	// FlushTime is the total time those flushes took.
+	FlushTime time.Duration
 }
 
 // WriterStats returns the writer's counters, for metrics.
 func (db *DB) WriterStats() WriterStats {
 	return WriterStats{Commits: db.stats.commits.Load(), Transactions: db.stats.transactions.Load(),
 		Flushes: db.stats.flushes.Load(), SpacedFlushes: db.stats.spaced.Load(),
-		Checkpoints: db.stats.checkpoints.Load(), Rewinds: db.stats.rewinds.Load()}
+		Checkpoints: db.stats.checkpoints.Load(), Rewinds: db.stats.rewinds.Load(),
+		FlushTimes: db.flushTimes.snapshot(), FlushTime: time.Duration(db.flushTimes.total.Load())}
+}
+
+func (h *flushHistogram) snapshot() []uint64 {
+	out := make([]uint64, len(h.counts))
+	for i := range h.counts {
+		out[i] = h.counts[i].Load()
+	}
+	return out
 }
 
 // Close stops accepting updates, waits for queued ones to finish and closes the
@@ -514,11 +555,13 @@ func (db *DB) makeDurable() error {
 	if err := db.brokenErr(); err != nil {
 		return err
 	}
+	start := time.Now()
 	if err := db.flush(); err != nil {
 		db.broken.CompareAndSwap(nil, &err)
 		db.logger.Error("flushing the database's log failed: the store takes no more writes", "err", err)
 		return db.brokenErr()
 	}
+	db.flushTimes.observe(time.Since(start))
 	db.stats.flushes.Add(1)
 	select {
 	case db.checkpoints <- struct{}{}:

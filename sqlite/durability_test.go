@@ -290,6 +290,51 @@ func TestLoneUpdatesAreFlushedAtOnce(t *testing.T) {
 	}
 }
 
+// Every successful flush is counted in the histogram of flush times, in
+// the bucket of its duration: a flush the disk takes 6 ms over lands above
+// the 5 ms bound.
+func TestFlushTimesAreCounted(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t, nil)
+	var slow atomic.Bool
+	sqlite.WrapFlush(db, func(flush func() error) error {
+		if slow.Load() {
+			time.Sleep(6 * time.Millisecond)
+		}
+		return flush()
+	})
+	before := db.WriterStats()
+	for i := range 4 {
+		slow.Store(i == 3)
+		if err := db.Update(ctx, func(tx novatalks.Tx) error {
+			return createAccount(ctx, tx, fmt.Sprintf("a%d", i))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := db.WriterStats()
+	if len(after.FlushTimes) != len(sqlite.FlushBuckets)+1 {
+		t.Fatalf("%d counts for %d bounds", len(after.FlushTimes), len(sqlite.FlushBuckets))
+	}
+	var counted, over5ms uint64
+	for i, n := range after.FlushTimes {
+		n -= before.FlushTimes[i]
+		counted += n
+		if i > 0 && sqlite.FlushBuckets[i-1] >= 5*time.Millisecond {
+			over5ms += n
+		}
+	}
+	if flushes := after.Flushes - before.Flushes; counted != uint64(flushes) || flushes != 4 {
+		t.Errorf("%d flushes in the histogram, %d counted; want 4", counted, flushes)
+	}
+	if over5ms < 1 {
+		t.Errorf("%d flushes over 5 ms in the histogram, want the slow one (counts %v)", over5ms, after.FlushTimes)
+	}
+	if took := after.FlushTime - before.FlushTime; took < 6*time.Millisecond {
+		t.Errorf("flushes took %v in all, less than the slow one", took)
+	}
+}
+
 // recordFlushStarts records when each flush of db's log starts; the
 // returned function lists them so far.
 func recordFlushStarts(db *sqlite.DB) func() []time.Time {

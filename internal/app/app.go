@@ -306,7 +306,31 @@ func registerWriterMetrics(registry prometheus.Registerer, db *sqlite.DB) {
 			func(s sqlite.WriterStats) int64 { return s.Checkpoints }),
 		counter("log_rewinds_total", "Times the writer copied the rest of the write-ahead log so that it starts over.",
 			func(s sqlite.WriterStats) int64 { return s.Rewinds }),
+		flushHistogram{db: db, desc: prometheus.NewDesc("novatalks_sqlite_log_flush_seconds",
+			"How long flushes of the write-ahead log to disk took; every write of the flushed batch waits for its flush.", nil, nil)},
 	)
+}
+
+// flushHistogram exports the SQLite writer's histogram of flush durations
+// (sqlite.WriterStats.FlushTimes) as a Prometheus histogram.
+type flushHistogram struct {
+	db   *sqlite.DB
+	desc *prometheus.Desc
+}
+
+func (h flushHistogram) Describe(ch chan<- *prometheus.Desc) { ch <- h.desc }
+
+func (h flushHistogram) Collect(ch chan<- prometheus.Metric) {
+	s := h.db.WriterStats()
+	buckets := make(map[float64]uint64, len(sqlite.FlushBuckets))
+	var count uint64
+	for i, n := range s.FlushTimes {
+		count += n
+		if i < len(sqlite.FlushBuckets) {
+			buckets[sqlite.FlushBuckets[i].Seconds()] = count
+		}
+	}
+	ch <- prometheus.MustNewConstHistogram(h.desc, count, s.FlushTime.Seconds(), buckets)
 }
 
 // Bootstrap sets up a fresh database (novatalks.Service.Bootstrap). On
