@@ -99,7 +99,10 @@ type Reply struct {
 }
 
 // Attachment is a file of a message. Its bytes live in a BlobStore under
-// Key; DataURL and ThumbURL are the absolute URLs the server serves them at.
+// Key; DataURL and ThumbURL are the paths the server serves them at (see
+// FilePath), relative to its public URL, which the adapters that show them
+// to clients put in front (AbsoluteURL). So they are stored without the
+// public URL, and a server moved to another address keeps serving them.
 type Attachment struct {
 	ID            int64
 	MessageID     int64

@@ -43,9 +43,6 @@ type Service struct {
 	// makes thumbnails; without both, messages with files are EUNSUPPORTED.
 	Blobs BlobStore
 	Media MediaProbe
-	// PublicURL is the absolute URL (without a trailing slash) clients reach
-	// the server at; attachment URLs are built from it when a file is stored.
-	PublicURL string
 }
 
 // NewService returns a Service on store with the default limits and clock.

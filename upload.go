@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -70,7 +71,7 @@ func (u *Uploads) Add(ctx context.Context, name string, r io.Reader) error {
 	}
 	a.FileSize = size
 	u.files = append(u.files, a) // from here on Discard deletes it
-	a.DataURL = s.fileURL(a.Key, name)
+	a.DataURL = FilePath(a.Key, name)
 	a.ThumbURL = a.DataURL
 	if a.FileType == FileImage {
 		return u.thumbnail(ctx, a)
@@ -102,7 +103,7 @@ func (u *Uploads) thumbnail(ctx context.Context, a *Attachment) error {
 		return err
 	}
 	a.ThumbKey, a.ThumbMimeType = key, th.MimeType
-	a.ThumbURL = s.fileURL(key, thumbnailName(th.MimeType))
+	a.ThumbURL = FilePath(key, thumbnailName(th.MimeType))
 	return nil
 }
 
@@ -176,13 +177,25 @@ func (a *Attachment) keys() []string {
 }
 
 // FilesPath is the URL path under which the server serves attachments:
-// PublicURL + FilesPath + key + "/" + name.
+// FilesPath + key + "/" + name, under the server's public URL.
 const FilesPath = "/files/"
 
-// fileURL returns the absolute URL of the blob key, offered as name. The name
-// is only for people and download tools: the key alone finds the file.
-func (s *Service) fileURL(key, name string) string {
-	return s.PublicURL + FilesPath + key + "/" + url.PathEscape(name)
+// FilePath returns the path the server serves blob key at, offered as name,
+// relative to its public URL. The name is only for people and download
+// tools: the key alone finds the file.
+func FilePath(key, name string) string {
+	return FilesPath + key + "/" + url.PathEscape(name)
+}
+
+// AbsoluteURL returns path (an Attachment's DataURL or ThumbURL) under
+// base, the server's public URL without a trailing slash. URLs stored
+// absolute by an older version, and paths when base is "", are returned as
+// they are.
+func AbsoluteURL(base, path string) string {
+	if strings.HasPrefix(path, "/") {
+		return base + path
+	}
+	return path
 }
 
 // limitReader reads at most left bytes of r and then fails with err instead

@@ -14,18 +14,22 @@ import (
 // documentation (section 10), webhooks and bot events in Chatwoot's webhook
 // shapes (webhook_data). It implements novatalks.DeliveryRenderer and is
 // safe for concurrent use.
-type Renderer struct{}
+type Renderer struct {
+	// PublicURL is the absolute URL (without a trailing slash) clients reach
+	// the server at; attachment URLs in payloads are under it.
+	PublicURL string
+}
 
 var _ novatalks.DeliveryRenderer = Renderer{}
 
 // RenderDelivery implements novatalks.DeliveryRenderer.
-func (Renderer) RenderDelivery(in novatalks.RenderInput) ([]byte, error) {
+func (r Renderer) RenderDelivery(in novatalks.RenderInput) ([]byte, error) {
 	var v any
 	switch in.Kind {
 	case novatalks.DeliveryPush:
-		v = newPush(in)
+		v = newPush(in, r.PublicURL)
 	case novatalks.DeliveryWebhook, novatalks.DeliveryAgentBot:
-		v = newWebhookPayload(in)
+		v = newWebhookPayload(in, r.PublicURL)
 	default:
 		return nil, fmt.Errorf("render: unknown delivery kind %q", in.Kind)
 	}
@@ -94,7 +98,7 @@ type pushSender struct {
 // pushType is the "type" of every push.
 const pushType = "ntk.sdk.chat"
 
-func newPush(in novatalks.RenderInput) any {
+func newPush(in novatalks.RenderInput, base string) any {
 	e, params := in.Event, in.AdditionalParams
 	if params == nil {
 		params = map[string]any{}
@@ -105,7 +109,7 @@ func newPush(in novatalks.RenderInput) any {
 		p := pushMessage{AccountID: m.AccountID, MessageID: m.ID, ConversationID: m.ConversationID,
 			AdditionalParams: params, Body: m.Content, MessageType: m.MessageType, ContentType: m.ContentType,
 			DialogID: m.DialogID, Status: m.Status, CreatedAt: m.CreatedAt.UnixMilli(),
-			Attachments: wire.NewAttachments(m.Attachments)}
+			Attachments: wire.NewAttachments(m.Attachments, base)}
 		if s := m.Sender; s != nil {
 			p.Sender = pushSender{ID: s.ID, Name: s.Name, DisplayName: s.Name, AvatarURL: s.AvatarURL, Type: s.Type}
 			if s.DisplayName != nil && *s.DisplayName != "" {

@@ -265,8 +265,8 @@ func newChanges(list []novatalks.Change) []map[string]change {
 }
 
 // newWebhookPayload renders a webhook or bot event, nil when the event has
-// no webhook form.
-func newWebhookPayload(in novatalks.RenderInput) any {
+// no webhook form; attachment URLs are under base.
+func newWebhookPayload(in novatalks.RenderInput, base string) any {
 	e, account := in.Event, in.Account
 	conv := newConversationJSON(in.Conversation)
 	switch e.Type {
@@ -287,7 +287,7 @@ func newWebhookPayload(in novatalks.RenderInput) any {
 			}
 		}
 		if len(m.Attachments) > 0 {
-			out.Attachments = wire.NewAttachments(m.Attachments)
+			out.Attachments = wire.NewAttachments(m.Attachments, base)
 		}
 		return out
 	case novatalks.EventConversationCreated, novatalks.EventConversationStatus, novatalks.EventConversationUpdated:

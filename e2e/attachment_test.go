@@ -513,3 +513,55 @@ func TestAttachmentSettings(t *testing.T) {
 		t.Errorf("settings = %+v", s)
 	}
 }
+
+// TestAttachmentURLsFollowThePublicURL: attachment URLs are stored without
+// the public URL, so a server restarted under another one (a new domain,
+// or a path behind a proxy) shows its old files under the new one, in
+// listings, in the agent API and in events.
+func TestAttachmentURLsFollowThePublicURL(t *testing.T) {
+	public := "https://chat-old.example.com"
+	srv := MustStartServerWith(t, func(cfg *app.Config) { cfg.PublicURL = public })
+	c := srv.StartConversation(t, map[string]any{"name": "Ann"})
+	if r := srv.SendFiles(t, c, "", "photo", Upload{Name: "photo.png", Data: pngFile(t, 800, 600, false)}); r.Status != 200 {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	old := attachmentsOf(t, lastMessage(t, srv, c))[0]
+	oldData, oldThumb := old["data_url"].(string), old["thumb_url"].(string)
+	if !strings.HasPrefix(oldData, public+"/files/") || !strings.HasPrefix(oldThumb, public+"/files/") || oldThumb == oldData {
+		t.Fatalf("under %s: data_url %s, thumb_url %s", public, oldData, oldThumb)
+	}
+	adminToken := srv.AdminToken()
+
+	public = "https://chat.example.com/support"
+	srv.test.Restart(t)
+	moved := func(u string) string { return public + strings.TrimPrefix(u, "https://chat-old.example.com") }
+	a := attachmentsOf(t, lastMessage(t, srv, c))[0]
+	if a["data_url"] != moved(oldData) || a["thumb_url"] != moved(oldThumb) {
+		t.Errorf("SDK listing after the move: data_url %v, thumb_url %v; want them under %s", a["data_url"], a["thumb_url"], public)
+	}
+	if r := srv.Fetch(t, oldData, nil); r.Status != 200 {
+		t.Errorf("the file itself: %d", r.Status)
+	}
+	agentList := decode(t, srv.Agent(t, adminToken, 200, Request{Method: "GET",
+		Path: fmt.Sprintf("/api/v1/accounts/1/conversations/%d/messages", c.ConversationID)}))
+	if got := at(agentList, "payload", 0, "attachments", 0, "data_url"); got != moved(oldData) {
+		t.Errorf("agent API after the move: data_url %v", got)
+	}
+
+	ws := srv.DialWS(t)
+	ws.Subscribe(t, c.Token)
+	if r := srv.SendFiles(t, c, "", "doc", Upload{Name: "notes.pdf", Data: pdfFile()}); r.Status != 200 {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	var created struct {
+		Attachments []struct {
+			DataURL string `json:"data_url"`
+		} `json:"attachments"`
+	}
+	if err := json.Unmarshal(ws.Expect(t, "message.created").Data, &created); err != nil {
+		t.Fatal(err)
+	}
+	if len(created.Attachments) != 1 || !strings.HasPrefix(created.Attachments[0].DataURL, public+"/files/") {
+		t.Errorf("message.created after the move: %+v", created.Attachments)
+	}
+}

@@ -36,8 +36,8 @@ func TestContactMessageEventMatchesStore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := json.Marshal(httpapi.NewMessageJSON(e.Message))
-			want, _ := json.Marshal(httpapi.NewMessageJSON(stored))
+			got, _ := json.Marshal(httpapi.NewMessageJSON(e.Message, srv.URL))
+			want, _ := json.Marshal(httpapi.NewMessageJSON(stored, srv.URL))
 			if string(got) != string(want) {
 				t.Errorf("%s: event\n%s\nstore\n%s", step, got, want)
 			} else if !reflect.DeepEqual(e.Message, stored) {

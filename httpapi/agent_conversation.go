@@ -49,7 +49,7 @@ type AppConversationJSON struct {
 	LastActivityAt       int64            `json:"last_activity_at"`
 }
 
-func newAppConversationJSON(c *novatalks.Conversation) AppConversationJSON {
+func newAppConversationJSON(c *novatalks.Conversation, base string) AppConversationJSON {
 	out := AppConversationJSON{
 		ID: c.ID, AccountID: c.AccountID, InboxID: c.InboxID, Status: c.Status, Substatus: c.Substatus,
 		Priority: c.Priority, Messages: []AppMessageJSON{}, Labels: []string{},
@@ -69,7 +69,7 @@ func newAppConversationJSON(c *novatalks.Conversation) AppConversationJSON {
 	}
 	out.Meta.Channel = appChannelType
 	if c.LastMessage != nil {
-		out.Messages = []AppMessageJSON{newAppMessageJSON(c.LastMessage)}
+		out.Messages = []AppMessageJSON{newAppMessageJSON(c.LastMessage, base)}
 	}
 	return out
 }
@@ -118,7 +118,7 @@ func (s *Server) handleListAgentConversations(w http.ResponseWriter, r *http.Req
 	var resp appConversationListResponse
 	m := &resp.Data.Meta
 	m.MineCount, m.AssignedCount, m.UnassignedCount, m.AllCount = counts.Mine, counts.Assigned, counts.Unassigned, counts.All
-	resp.Data.Payload = mapAll(list, newAppConversationJSON)
+	resp.Data.Payload = mapAll(list, func(c *novatalks.Conversation) AppConversationJSON { return newAppConversationJSON(c, s.publicURL) })
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
@@ -132,7 +132,7 @@ func (s *Server) handleShowConversation(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newAppConversationJSON(c))
+	writeJSON(w, http.StatusOK, newAppConversationJSON(c, s.publicURL))
 	return nil
 }
 
@@ -254,7 +254,7 @@ func (s *Server) handleUpdateLastSeen(w http.ResponseWriter, r *http.Request, ac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newAppConversationJSON(c))
+	writeJSON(w, http.StatusOK, newAppConversationJSON(c, s.publicURL))
 	return nil
 }
 

@@ -99,20 +99,20 @@ type AppReactionJSON struct {
 	Sender    *AppSenderJSON `json:"sender"`
 }
 
-func newAppMessageJSON(m *novatalks.Message) AppMessageJSON {
+func newAppMessageJSON(m *novatalks.Message, base string) AppMessageJSON {
 	out := AppMessageJSON{
 		ID: m.ID, Content: m.Content, AccountID: m.AccountID, InboxID: m.InboxID, ConversationID: m.ConversationID,
 		DialogID: m.DialogID, MessageType: messageTypeNumbers[m.MessageType], ContentType: m.ContentType,
 		Status: m.Status, ContentAttributes: orEmptyMap(m.ContentAttributes), CreatedAt: seconds(m.CreatedAt),
 		UpdatedAt: seconds(m.UpdatedAt), Private: m.Private, SourceID: m.SourceID, EchoID: m.EchoID,
-		SenderID: m.SenderID, Sender: newAppSenderJSON(m.Sender), Attachments: newAttachmentsJSON(m.Attachments),
+		SenderID: m.SenderID, Sender: newAppSenderJSON(m.Sender), Attachments: newAttachmentsJSON(m.Attachments, base),
 		Reactions: mapAll(m.Reactions, func(r *novatalks.Reaction) AppReactionJSON {
 			return AppReactionJSON{ID: r.ID, Content: r.Content, CreatedAt: seconds(r.CreatedAt), Sender: newAppSenderJSON(r.Sender)}
 		}),
 	}
 	if q := m.Reply; q != nil {
 		out.Reply = &AppReplyJSON{ID: q.ID, Content: q.Content, MessageType: messageTypeNumbers[q.MessageType],
-			ContentType: q.ContentType, Sender: newAppSenderJSON(q.Sender), Attachments: newAttachmentsJSON(q.Attachments),
+			ContentType: q.ContentType, Sender: newAppSenderJSON(q.Sender), Attachments: newAttachmentsJSON(q.Attachments, base),
 			CreatedAt: seconds(q.CreatedAt)}
 	}
 	if m.SenderType != "" {
@@ -164,7 +164,7 @@ func (s *Server) handleListAgentMessages(w http.ResponseWriter, r *http.Request,
 		resp.Meta.Assignee = newAppSenderJSON(userSender(conv.Assignee))
 	}
 	resp.Meta.AgentLastSeenAt = isoTime(conv.AgentLastSeenAt)
-	resp.Payload = mapAll(msgs, newAppMessageJSON)
+	resp.Payload = mapAll(msgs, func(m *novatalks.Message) AppMessageJSON { return newAppMessageJSON(m, s.publicURL) })
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
@@ -230,7 +230,7 @@ func (s *Server) handleCreateAgentMessage(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newAppMessageJSON(m))
+	writeJSON(w, http.StatusOK, newAppMessageJSON(m, s.publicURL))
 	return nil
 }
 
@@ -276,6 +276,6 @@ func (s *Server) handleDeleteAgentMessage(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newAppMessageJSON(m))
+	writeJSON(w, http.StatusOK, newAppMessageJSON(m, s.publicURL))
 	return nil
 }

@@ -155,13 +155,13 @@ func newAgentJSON(u *novatalks.User) *AgentJSON {
 	return a
 }
 
-// encodeEvent renders an event as a WebSocket frame. ok is false for events
-// that have no realtime form.
-func encodeEvent(e *novatalks.Event) (b []byte, ok bool) {
+// encodeEvent renders an event as a WebSocket frame, with attachment URLs
+// under base. ok is false for events that have no realtime form.
+func encodeEvent(e *novatalks.Event, base string) (b []byte, ok bool) {
 	var data any
 	switch e.Type {
 	case novatalks.EventMessageCreated, novatalks.EventMessageUpdated:
-		data = NewMessageJSON(e.Message)
+		data = NewMessageJSON(e.Message, base)
 	case novatalks.EventMessageDeleted:
 		m := e.Message
 		data = MessageDeletedJSON{ID: m.ID, ConversationID: m.ConversationID, CreatedAt: millis(m.CreatedAt),

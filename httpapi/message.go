@@ -82,14 +82,15 @@ func millisPtr(t *time.Time) *int64 {
 	return &v
 }
 
-// NewMessageJSON renders a hydrated message in the SDK form.
-func NewMessageJSON(m *novatalks.Message) MessageJSON {
+// NewMessageJSON renders a hydrated message in the SDK form, with attachment
+// URLs under base, the server's public URL.
+func NewMessageJSON(m *novatalks.Message, base string) MessageJSON {
 	out := MessageJSON{
 		ID: m.ID, AccountID: m.AccountID, Content: m.Content, InboxID: m.InboxID, ConversationID: m.ConversationID,
 		DialogID: m.DialogID, MessageType: m.MessageType, Private: m.Private, Pinned: m.Pinned, Status: m.Status,
 		SourceID: m.SourceID, ContentType: m.ContentType, ContentAttributes: orEmptyMap(m.ContentAttributes),
 		SenderID: m.SenderID, ExternalSourceIDs: map[string]any{}, CreatedAt: millis(m.CreatedAt),
-		UpdatedAt: millis(m.UpdatedAt), EchoID: m.EchoID, Attachments: newAttachmentsJSON(m.Attachments),
+		UpdatedAt: millis(m.UpdatedAt), EchoID: m.EchoID, Attachments: newAttachmentsJSON(m.Attachments, base),
 		Sender: newSenderJSON(m.Sender), Reactions: newReactionsJSON(m.Reactions), DeletedAt: millisPtr(m.DeletedAt),
 	}
 	if m.SenderType != "" {
@@ -99,12 +100,14 @@ func NewMessageJSON(m *novatalks.Message) MessageJSON {
 	if m.Reply != nil {
 		out.Reply = &ReplyJSON{ID: m.Reply.ID, Content: m.Reply.Content, Sender: newSenderJSON(m.Reply.Sender),
 			MessageType: m.Reply.MessageType, ContentType: m.Reply.ContentType,
-			Attachments: newAttachmentsJSON(m.Reply.Attachments), CreatedAt: millis(m.Reply.CreatedAt)}
+			Attachments: newAttachmentsJSON(m.Reply.Attachments, base), CreatedAt: millis(m.Reply.CreatedAt)}
 	}
 	return out
 }
 
-func newMessagesJSON(msgs []*novatalks.Message) []MessageJSON { return mapAll(msgs, NewMessageJSON) }
+func newMessagesJSON(msgs []*novatalks.Message, base string) []MessageJSON {
+	return mapAll(msgs, func(m *novatalks.Message) MessageJSON { return NewMessageJSON(m, base) })
+}
 
 // mapAll renders every element of list with render; it never returns nil,
 // so that empty lists are [] in JSON.
@@ -127,8 +130,8 @@ func newSenderJSON(s *novatalks.Sender) *SenderJSON {
 	return &SenderJSON{ID: s.ID, Name: s.Name, DisplayName: display, DisplayName2: display, AvatarURL: s.AvatarURL, Type: s.Type}
 }
 
-func newAttachmentsJSON(list []*novatalks.Attachment) []AttachmentJSON {
-	return wire.NewAttachments(list)
+func newAttachmentsJSON(list []*novatalks.Attachment, base string) []AttachmentJSON {
+	return wire.NewAttachments(list, base)
 }
 
 func newReactionsJSON(list []*novatalks.Reaction) []ReactionJSON {
@@ -191,7 +194,7 @@ func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request, sess
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newMessagesJSON(msgs))
+	writeJSON(w, http.StatusOK, newMessagesJSON(msgs, s.publicURL))
 	return nil
 }
 

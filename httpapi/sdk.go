@@ -156,7 +156,7 @@ func (s *Server) handleGetConversation(w http.ResponseWriter, r *http.Request, s
 	var resp getConversationResponse
 	resp.Conversation.ID, resp.Conversation.Status, resp.Conversation.Substatus = conv.ID, conv.Status, conv.Substatus
 	resp.Conversation.ContactInboxID, resp.Conversation.DialogID = conv.ContactInboxID, conv.DialogID
-	resp.Messages = newMessagesJSON(msgs)
+	resp.Messages = newMessagesJSON(msgs, s.publicURL)
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }

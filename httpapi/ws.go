@@ -25,6 +25,9 @@ import (
 type GatewayConfig struct {
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+	// PublicURL is the absolute URL (without a trailing slash) clients reach
+	// the server at; attachment URLs in events are under it.
+	PublicURL string
 	// PresenceInterval is how often subscribed clients get presence.update (30s).
 	PresenceInterval time.Duration
 	// IdleIntervals is how many presence intervals a client may stay silent
@@ -505,7 +508,7 @@ func (g *Gateway) dispatcher() {
 // conversation (unless the event is for agents only) and every agent of the
 // account. It never blocks on a client.
 func (g *Gateway) dispatch(e *novatalks.Event) {
-	b, ok := encodeEvent(e)
+	b, ok := encodeEvent(e, g.cfg.PublicURL)
 	if !ok {
 		return
 	}

@@ -30,7 +30,8 @@
 //
 // # Migrations
 //
-// The embedded migrations mirror SQLite's, number for number. They run at
+// The embedded migrations mirror SQLite's, number for number (00005, an
+// index change, is SQLite's alone). They run at
 // Open under a PostgreSQL advisory lock, so nodes starting together apply
 // each migration once.
 package postgres

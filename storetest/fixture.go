@@ -160,7 +160,7 @@ func newAttachment(m *novatalks.Message, name string) *novatalks.Attachment {
 	key, thumb := novatalks.NewToken(), novatalks.NewToken()
 	return &novatalks.Attachment{
 		MessageID: m.ID, AccountID: m.AccountID, FileType: novatalks.FileImage, FallbackTitle: ptr(name),
-		Extension: ptr("png"), DataURL: "https://files.example.com/" + key, ThumbURL: "https://files.example.com/" + thumb,
+		Extension: ptr("png"), DataURL: novatalks.FilePath(key, name+".png"), ThumbURL: novatalks.FilePath(thumb, "thumbnail.jpg"),
 		FileSize: 12345, MimeType: "image/png", FileName: name + ".png", Key: key, ThumbKey: thumb, ThumbMimeType: "image/jpeg",
 	}
 }

@@ -21,14 +21,15 @@ type Attachment struct {
 	MimeType      string  `json:"mime_type"`
 }
 
-// NewAttachments renders attachments; it never returns nil, so that an
-// empty list is [] in JSON.
-func NewAttachments(list []*novatalks.Attachment) []Attachment {
+// NewAttachments renders attachments with absolute URLs under base, the
+// server's public URL; it never returns nil, so that an empty list is [] in
+// JSON.
+func NewAttachments(list []*novatalks.Attachment, base string) []Attachment {
 	out := make([]Attachment, len(list))
 	for i, a := range list {
 		out[i] = Attachment{ID: a.ID, MessageID: a.MessageID, AccountID: a.AccountID, FileType: a.FileType,
-			FallbackTitle: a.FallbackTitle, Extension: a.Extension, DataURL: a.DataURL, ThumbURL: a.ThumbURL,
-			FileSize: a.FileSize, MimeType: a.MimeType}
+			FallbackTitle: a.FallbackTitle, Extension: a.Extension, DataURL: novatalks.AbsoluteURL(base, a.DataURL),
+			ThumbURL: novatalks.AbsoluteURL(base, a.ThumbURL), FileSize: a.FileSize, MimeType: a.MimeType}
 	}
 	return out
 }

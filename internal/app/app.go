@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/novatalks/novatalks"
@@ -212,10 +213,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	service := novatalks.NewService(db)
 	service.Publisher = broker
-	service.Renderer = delivery.Renderer{}
+	publicURL := strings.TrimRight(cfg.PublicURL, "/")
+	service.Renderer = delivery.Renderer{PublicURL: publicURL}
 	service.DenyPrivateURLs = cfg.DenyPrivateWebhooks
 	service.Publisher, service.Limits = broker, cfg.Limits
-	service.Blobs, service.Media, service.PublicURL = blobs, media.NewProbe(runtime.NumCPU()), cfg.PublicURL
+	service.Blobs, service.Media = blobs, media.NewProbe(runtime.NumCPU())
 	// Changes committed by other nodes drop what this node's service caches
 	// about them (its own it drops itself).
 	broker.Subscribe(service.Forget)
@@ -226,12 +228,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	server := httpapi.NewServer(service, httpapi.Config{
-		Logger: cfg.Logger, PublicURL: cfg.PublicURL, Registerer: registry,
+		Logger: cfg.Logger, PublicURL: publicURL, Registerer: registry,
 		MetricsHandler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), Ready: func(ctx context.Context) error { return errors.Join(db.Ping(ctx), brokerReady()) },
 		UploadTimeout: cfg.UploadTimeout, CORSOrigins: cfg.CORSOrigins,
 	})
 	gwCfg := cfg.Gateway
-	gwCfg.Logger, gwCfg.Registerer = cfg.Logger, registry
+	gwCfg.Logger, gwCfg.Registerer, gwCfg.PublicURL = cfg.Logger, registry, publicURL
 	gateway, err := httpapi.NewGateway(service, broker, gwCfg)
 	if err != nil {
 		closeAll()
