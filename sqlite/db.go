@@ -204,6 +204,14 @@ func (h *flushHistogram) observe(d time.Duration) {
 	h.total.Add(int64(d))
 }
 
+func (h *flushHistogram) snapshot() []uint64 {
+	out := make([]uint64, len(h.counts))
+	for i := range h.counts {
+		out[i] = h.counts[i].Load()
+	}
+	return out
+}
+
 var _ novatalks.Store = (*DB)(nil)
 
 // request is one queued Update.
@@ -406,14 +414,6 @@ func (db *DB) WriterStats() WriterStats {
 		Flushes: db.stats.flushes.Load(), SpacedFlushes: db.stats.spaced.Load(),
 		Checkpoints: db.stats.checkpoints.Load(), Rewinds: db.stats.rewinds.Load(),
 		FlushTimes: db.flushTimes.snapshot(), FlushTime: time.Duration(db.flushTimes.total.Load())}
-}
-
-func (h *flushHistogram) snapshot() []uint64 {
-	out := make([]uint64, len(h.counts))
-	for i := range h.counts {
-		out[i] = h.counts[i].Load()
-	}
-	return out
 }
 
 // Close stops accepting updates, waits for queued ones to finish and closes the
