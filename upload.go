@@ -188,9 +188,9 @@ func FilePath(key, name string) string {
 }
 
 // AbsoluteURL returns path (an Attachment's DataURL or ThumbURL) under
-// base, the server's public URL without a trailing slash. URLs stored
-// absolute by an older version, and paths when base is "", are returned as
-// they are.
+// base, the server's public URL without a trailing slash. What is not a
+// path (an absolute URL) is returned as it is, so base is never put in
+// front twice.
 func AbsoluteURL(base, path string) string {
 	if strings.HasPrefix(path, "/") {
 		return base + path
