@@ -82,11 +82,24 @@ type Router interface {
 // Mount registers the routes of the pages on r: GET /app (the console), GET
 // /widget (the widget), GET /assets/... (their scripts, styles and icons)
 // and GET / (a redirect to the console).
+//
+// The pages name every file and route relative to themselves, and so does
+// the redirect, so that they work unchanged behind a proxy that serves the
+// server under a path (https://example.com/chat/app, the proxy stripping
+// /chat).
 func (h *Handler) Mount(r Router) {
-	r.Handle("GET /{$}", http.RedirectHandler("/app", http.StatusFound))
+	r.Handle("GET /{$}", http.HandlerFunc(redirectToConsole))
 	r.Handle("GET /app", h.page("app/index.html", consoleFrameAncestors))
 	r.Handle("GET /widget", h.page("widget/index.html", widgetFrameAncestors))
 	r.Handle("GET /assets/{file...}", http.HandlerFunc(h.serveAsset))
+}
+
+// redirectToConsole sends the browser to the console, by a Location
+// relative to the request's own URL (http.Redirect would make it absolute
+// from the path the server sees, losing a proxy's prefix).
+func redirectToConsole(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Location", "app")
+	w.WriteHeader(http.StatusFound)
 }
 
 // Frame ancestors: the console holds an agent's token and acts with it, so

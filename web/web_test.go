@@ -68,7 +68,8 @@ func TestPages(t *testing.T) {
 
 // TestPagesReferOnlyToTheirOwnFiles checks every script, style sheet and
 // icon a page names: each is an embedded file, under /assets/, of the right
-// type (browsers refuse modules of another type under nosniff).
+// type (browsers refuse modules of another type under nosniff), named
+// relative to the page so that the pages work below a proxy's path.
 func TestPagesReferOnlyToTheirOwnFiles(t *testing.T) {
 	mux := newMux()
 	ref := regexp.MustCompile(`(?:src|href|from|import)\s*[=(]?\s*["']([^"']+)["']`)
@@ -102,11 +103,12 @@ func TestPagesReferOnlyToTheirOwnFiles(t *testing.T) {
 				if !strings.HasPrefix(target, "http://www.w3.org/") { // the SVG namespace, not a request
 					t.Errorf("%s refers to another origin: %s", path, target)
 				}
-			case strings.HasPrefix(target, "./") || strings.HasPrefix(target, "../"):
+			case strings.HasPrefix(target, "#"): // a place in the page
+			case strings.HasPrefix(target, "/"):
+				t.Errorf("%s refers to %s from the server's root: the pages must work below a proxy's path", path, target)
+			default:
 				dir := path[:strings.LastIndex(path, "/")+1]
 				queue = append(queue, resolve(dir, target))
-			case strings.HasPrefix(target, "/assets/"):
-				queue = append(queue, target)
 			}
 		}
 	}
@@ -115,9 +117,12 @@ func TestPagesReferOnlyToTheirOwnFiles(t *testing.T) {
 	}
 }
 
-// resolve resolves a relative module path against a folder path.
+// resolve resolves a relative path against a folder path.
 func resolve(dir, rel string) string {
-	parts := strings.Split(strings.Trim(dir, "/"), "/")
+	var parts []string
+	if d := strings.Trim(dir, "/"); d != "" {
+		parts = strings.Split(d, "/")
+	}
 	for _, p := range strings.Split(rel, "/") {
 		switch p {
 		case ".":
@@ -161,7 +166,8 @@ func TestAssets(t *testing.T) {
 	})
 	t.Run("RootRedirects", func(t *testing.T) {
 		rec := get(t, mux, "/")
-		if rec.Code != http.StatusFound || rec.Header().Get("Location") != "/app" {
+		// Relative, so that https://example.com/chat/ leads to /chat/app.
+		if rec.Code != http.StatusFound || rec.Header().Get("Location") != "app" {
 			t.Errorf("GET /: %d to %q", rec.Code, rec.Header().Get("Location"))
 		}
 	})

@@ -19,7 +19,21 @@ export class ApiError extends Error {
 }
 
 /**
- * request sends one request to the server of the page and returns the
+ * root is the URL the server's routes hang from: this module is served at
+ * <root>/assets/shared/api.js. Behind a proxy that serves novatalks under a
+ * path (https://example.com/chat/ with the prefix stripped) it keeps that
+ * path, where an absolute path like /api would leave it.
+ */
+export const root = new URL('../../', import.meta.url);
+
+/** serverURL returns the URL of a server route given as "/api/...", below root. */
+export function serverURL(route) {
+  return new URL(route.replace(/^\/+/, ''), root);
+}
+
+/**
+ * request sends one request to the server of the page (path is a route
+ * like "/api/v1/profile", see serverURL) and returns the
  * decoded JSON answer (null for an empty body). `headers` carries the
  * credentials; `json` is sent as a JSON body and `form` (FormData) as
  * multipart/form-data. It throws an ApiError.
@@ -34,7 +48,7 @@ export async function request(method, path, { headers = {}, json, form, signal }
   }
   let resp;
   try {
-    resp = await fetch(path, init);
+    resp = await fetch(serverURL(path), init);
   } catch (err) {
     if (err.name === 'AbortError') throw err;
     throw new ApiError(0, 'The server cannot be reached. Check your connection.');

@@ -20,6 +20,8 @@
 // Events can then arrive twice (caught up and live): the page drops those it
 // has already applied, by comparing update times (see message.js).
 
+import { serverURL } from './api.js';
+
 const CLOSE_UNAUTHORIZED = 4001;
 
 export class Realtime {
@@ -172,7 +174,9 @@ export class Realtime {
   }
 }
 
-/** defaultURL is /ws on the server that served the page, ws: or wss: to match. */
+/** defaultURL is /ws on the server that served the page (below its root), ws: or wss: to match. */
 export function defaultURL() {
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+  const url = serverURL('/ws');
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
 }
