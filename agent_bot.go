@@ -152,11 +152,10 @@ func (s *Service) changeAgentBot(ctx context.Context, actor Actor, id int64, cha
 		if err := change(b); err != nil {
 			return err
 		}
-		s.targets.invalidate(actor.AccountID)
+		s.receiversChanged(tx, actor.AccountID)
 		out = b
 		return tx.UpdateAgentBot(ctx, b)
 	})
-	s.targets.invalidate(actor.AccountID)
 	return out, err
 }
 
@@ -183,10 +182,9 @@ func (s *Service) DeleteAgentBot(ctx context.Context, actor Actor, id int64) err
 				}
 			}
 		}
-		s.targets.invalidate(actor.AccountID)
+		s.receiversChanged(tx, actor.AccountID)
 		return tx.DeleteAgentBot(ctx, actor.AccountID, id)
 	})
-	s.targets.invalidate(actor.AccountID)
 	return err
 }
 
@@ -209,10 +207,9 @@ func (s *Service) SetInboxAgentBot(ctx context.Context, actor Actor, inboxID int
 			}
 		}
 		in.AgentBotID = botID
-		s.targets.invalidate(actor.AccountID)
+		s.receiversChanged(tx, actor.AccountID)
 		return tx.UpdateInbox(ctx, in)
 	})
-	s.targets.invalidate(actor.AccountID)
 	return err
 }
 

@@ -198,10 +198,9 @@ func (s *Service) CreateInbox(ctx context.Context, actor Actor, in NewInbox) (*I
 		if _, err := tx.FindAccountByID(ctx, actor.AccountID); err != nil {
 			return err
 		}
-		s.targets.invalidate(actor.AccountID)
+		s.receiversChanged(tx, actor.AccountID)
 		return tx.CreateInbox(ctx, inbox)
 	})
-	s.targets.invalidate(actor.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -240,11 +239,10 @@ func (s *Service) UpdateInbox(ctx context.Context, actor Actor, id int64, upd In
 		if err := tx.UpdateInbox(ctx, inbox); err != nil {
 			return err
 		}
-		s.targets.invalidate(actor.AccountID)
+		s.receiversChanged(tx, actor.AccountID)
 		out = inbox
 		return nil
 	})
-	s.targets.invalidate(actor.AccountID)
 	return out, err
 }
 

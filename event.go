@@ -18,6 +18,12 @@ const (
 	EventTyping                EventType = "typing"
 	EventPushTokenRegistered   EventType = "push_token.registered"
 	EventPushTokenUnregistered EventType = "push_token.unregistered"
+	// EventReceiversChanged says that what receives an account's events
+	// changed: a webhook, an inbox's push integration, an inbox handed to or
+	// taken from an agent bot, a bot's URL. No client or receiver gets it; it
+	// tells every node to drop its cached receivers of the account
+	// (Service.Forget). It carries only AccountID.
+	EventReceiversChanged EventType = "account.receivers_changed"
 )
 
 // Event is one change, emitted once after the transaction that made it

@@ -38,8 +38,11 @@ import (
 // token lookup when an inbox's push integration is on.
 
 // deliveryTargetsTTL bounds how long a cached view of an account's receivers
-// is used. Changes made through this Service invalidate it at once; changes
-// another process makes (novatalks admin, another node) are seen within it.
+// is used. A change made through a Service emits EventReceiversChanged, which
+// drops the view at once on the node that made it (Service.update) and, through
+// the broker, on the others (Service.Forget); a change of a process that
+// publishes no events (novatalks admin on the same SQLite file) is seen within
+// this bound.
 const deliveryTargetsTTL = 5 * time.Second
 
 // deliveryTargets caches, per account, what receives its events. The zero
@@ -85,6 +88,24 @@ func (c *deliveryTargets) invalidate(accountID int64) {
 	defer c.mu.Unlock()
 	c.gen++
 	delete(c.byAccount, accountID)
+}
+
+func (c *deliveryTargets) invalidateAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.byAccount)
+}
+
+// receiversChanged is called inside the transaction of a change to what
+// receives the account's events. It drops this node's cached receivers of the
+// account at once, so that the transaction's own events are routed by what it
+// reads, and emits EventReceiversChanged: update drops them again once the
+// change has committed (a load racing the transaction may have cached the old
+// ones), and the broker takes the event to the other nodes' Forget.
+func (s *Service) receiversChanged(tx Tx, accountID int64) {
+	s.targets.invalidate(accountID)
+	tx.Emit(Event{Type: EventReceiversChanged, AccountID: accountID})
 }
 
 // get returns the receivers of an account, loading them through r when the
@@ -179,7 +200,7 @@ func (t *recordingTx) Emit(e Event) {
 // update runs fn in one Store.Update and, in the same transaction, writes the
 // deliveries of the events fn emitted (see the outbox rules above). Without
 // a Renderer no delivery is written. Once the change has committed, what the
-// Service caches about it is dropped (see sessionCache).
+// Service caches about it is dropped (Service.forget).
 func (s *Service) update(ctx context.Context, fn func(tx Tx) error) error {
 	var events []Event
 	record := func(tx Tx) ([]Event, error) {
@@ -198,7 +219,9 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx) error) error {
 		err = s.commitWithDeliveries(ctx, record)
 	}
 	if err == nil {
-		s.sessions.forget(events)
+		for i := range events {
+			s.forget(&events[i])
+		}
 	}
 	return err
 }
@@ -320,6 +343,9 @@ func pushEvent(e *Event) string {
 }
 
 func (o *outbox) add(e *Event) error {
+	if e.Type == EventReceiversChanged {
+		return nil // for the nodes' caches, not for receivers
+	}
 	t, err := o.s.targets.get(o.ctx, o.tx, e.AccountID, o.now)
 	if err != nil || !t.listening {
 		return err

@@ -110,21 +110,6 @@ func (c *sessionCache) forgetAll() {
 	clear(c.byHash)
 }
 
-// forget drops what the events make stale.
-func (c *sessionCache) forget(events []Event) {
-	for i := range events {
-		if e := &events[i]; changesContactSession(e) {
-			c.forgetContact(e.AccountID, e.ContactID)
-		}
-	}
-}
-
-// changesContactSession reports whether e changes what a cached session of
-// its contact holds.
-func changesContactSession(e *Event) bool {
-	return e.Type == EventContactUpdated
-}
-
 // clone returns a copy of the session whose Contact is a copy too, so that a
 // caller may change its session without touching the cache's.
 func (s *ContactSession) clone() *ContactSession {
@@ -136,19 +121,29 @@ func (s *ContactSession) clone() *ContactSession {
 	return &out
 }
 
-// Forget drops what the Service caches about the subject of a committed event
-// (the sessions of a contact that changed). The Service does this itself for
-// the changes it commits; subscribe Forget to the broker so that changes
-// committed by other nodes are seen at once, too. It is safe for concurrent
-// use and does not block.
-func (s *Service) Forget(e Event) {
-	if changesContactSession(&e) {
+// Forget drops what the Service caches about the subject of a committed event:
+// the sessions of a contact that changed (contact.updated), the receivers of
+// an account whose receivers changed (account.receivers_changed). The Service
+// does this itself for the changes it commits; subscribe Forget to the broker
+// so that changes committed by other nodes are seen at once, too. It is safe
+// for concurrent use and does not block.
+func (s *Service) Forget(e Event) { s.forget(&e) }
+
+func (s *Service) forget(e *Event) {
+	switch e.Type {
+	case EventContactUpdated:
 		s.sessions.forgetContact(e.AccountID, e.ContactID)
+	case EventReceiversChanged:
+		s.targets.invalidate(e.AccountID)
 	}
 }
 
 // ForgetAll drops everything the Service caches that events keep fresh, for
 // when this node may have missed events (its broker lost some): the next
-// request of each contact reads its session from the store. It is safe for
-// concurrent use and does not block.
-func (s *Service) ForgetAll() { s.sessions.forgetAll() }
+// request of each contact reads its session from the store, and the next
+// event of each account its receivers. It is safe for concurrent use and
+// does not block.
+func (s *Service) ForgetAll() {
+	s.sessions.forgetAll()
+	s.targets.invalidateAll()
+}

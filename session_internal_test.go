@@ -39,17 +39,18 @@ func TestSessionCache(t *testing.T) {
 		}
 	})
 	t.Run("ForgetContact", func(t *testing.T) {
-		var c sessionCache
+		var s Service
+		c := &s.sessions
 		_, gen := c.get("h", t0)
 		c.put("h", ann, gen, t0)
 		other := *ann
 		other.ContactID, other.PubsubToken = 8, "tok2"
 		c.put("h2", &other, gen, t0)
-		c.forget([]Event{{Type: EventMessageCreated, AccountID: 1, ContactID: 7}})
+		s.Forget(Event{Type: EventMessageCreated, AccountID: 1, ContactID: 7})
 		if got, _ := c.get("h", t0); got == nil {
 			t.Fatal("a message event dropped the session")
 		}
-		c.forget([]Event{{Type: EventContactUpdated, AccountID: 1, ContactID: 7}})
+		s.Forget(Event{Type: EventContactUpdated, AccountID: 1, ContactID: 7})
 		if got, _ := c.get("h", t0); got != nil {
 			t.Error("the updated contact's session is still cached")
 		}
@@ -95,4 +96,43 @@ func TestSessionCache(t *testing.T) {
 			t.Error("the newest session was not cached")
 		}
 	})
+}
+
+// TestForgetReceivers checks what drops an account's cached receivers: the
+// event of a change to them (from this node or, through the broker, another)
+// drops that account's alone, and ForgetAll every account's.
+func TestForgetReceivers(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	var s Service
+	cache := func(accountID int64) {
+		s.targets.mu.Lock()
+		defer s.targets.mu.Unlock()
+		if s.targets.byAccount == nil {
+			s.targets.byAccount = map[int64]*accountTargets{}
+		}
+		s.targets.byAccount[accountID] = &accountTargets{loadedAt: t0}
+	}
+	cached := func(accountID int64) bool {
+		s.targets.mu.Lock()
+		defer s.targets.mu.Unlock()
+		return s.targets.byAccount[accountID] != nil
+	}
+	cache(1)
+	cache(2)
+	s.Forget(Event{Type: EventMessageCreated, AccountID: 1})
+	s.Forget(Event{Type: EventContactUpdated, AccountID: 1, ContactID: 7})
+	if !cached(1) {
+		t.Fatal("an event about messages or contacts dropped the receivers")
+	}
+	s.Forget(Event{Type: EventReceiversChanged, AccountID: 1})
+	if cached(1) {
+		t.Error("the receivers of the account whose receivers changed are still cached")
+	}
+	if !cached(2) {
+		t.Error("another account's receivers were dropped")
+	}
+	s.ForgetAll()
+	if cached(2) {
+		t.Error("ForgetAll kept an account's receivers")
+	}
 }

@@ -155,10 +155,9 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, in WebhookInpu
 		} else if len(list) >= maxWebhooks {
 			return Errorf(EINVALID, "an account may have at most %d webhooks", maxWebhooks)
 		}
-		s.targets.invalidate(actor.AccountID)
+		s.receiversChanged(tx, actor.AccountID)
 		return tx.CreateWebhook(ctx, w)
 	})
-	s.targets.invalidate(actor.AccountID)
 	if ErrorCode(err) == ECONFLICT {
 		return nil, Errorf(EINVALID, "url has already been taken")
 	} else if err != nil {
@@ -183,11 +182,10 @@ func (s *Service) UpdateWebhook(ctx context.Context, actor Actor, id int64, in W
 			return err
 		}
 		w.UpdatedAt = s.now()
-		s.targets.invalidate(actor.AccountID)
+		s.receiversChanged(tx, actor.AccountID)
 		out = w
 		return tx.UpdateWebhook(ctx, w)
 	})
-	s.targets.invalidate(actor.AccountID)
 	if ErrorCode(err) == ECONFLICT {
 		return nil, Errorf(EINVALID, "url has already been taken")
 	} else if err != nil {
@@ -205,9 +203,8 @@ func (s *Service) DeleteWebhook(ctx context.Context, actor Actor, id int64) erro
 		return err
 	}
 	err := s.update(ctx, func(tx Tx) error {
-		s.targets.invalidate(actor.AccountID)
+		s.receiversChanged(tx, actor.AccountID)
 		return tx.DeleteWebhook(ctx, actor.AccountID, id)
 	})
-	s.targets.invalidate(actor.AccountID)
 	return err
 }

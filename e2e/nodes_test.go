@@ -116,6 +116,47 @@ func TestTwoNodesShareEventsOverNATS(t *testing.T) {
 	}
 }
 
+// TestReceiverChangesReachOtherNodes creates a webhook on node A right after
+// node B has loaded the account's receivers (none) for a message. The
+// change's event reaches node B through NATS and drops its cached receivers,
+// so the messages node B commits in the next second already go to the webhook,
+// where node B used to route by its cache for up to 5 s.
+func TestReceiverChangesReachOtherNodes(t *testing.T) {
+	onNATS := sharedNodes(t)
+	node := func(c *app.Config) { onNATS(c); fastDelivery(c) }
+	nodeA := MustStartServerWith(t, node)
+	nodeB := MustStartServerWith(t, node)
+	rc := MustStartReceiver(t)
+
+	c := nodeB.StartConversation(t, map[string]any{"name": "Ada"})
+	nodeB.Send(t, c, "before the webhook", "b0")
+	url, subs := rc.URL+"/hook", []string{novatalks.WebhookMessageCreated}
+	if _, err := nodeA.App.Service.CreateWebhook(context.Background(), adminActor(t, nodeA),
+		novatalks.WebhookInput{URL: &url, Subscriptions: &subs}); err != nil {
+		t.Fatal(err)
+	}
+	created := time.Now()
+	sent := 0
+	for time.Since(created) < time.Second {
+		sent++
+		nodeB.Send(t, c, fmt.Sprintf("after the webhook %d", sent), fmt.Sprintf("b%d", sent))
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Every message above was sent within a second of the change; without
+	// the event, node B's cache of "no webhooks" outlives them all.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(rc.Accepted("/hook")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("none of the %d messages node B committed in the second after the webhook was created on node A reached it", sent)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	first := rc.Accepted("/hook")[0].JSON(t)
+	if content, _ := first["content"].(string); !strings.HasPrefix(content, "after the webhook") {
+		t.Errorf("the webhook's first delivery is %q, want one of node B's messages after it was created", content)
+	}
+}
+
 // TestNATSOutageSendsClientsToCatchUp cuts two nodes off NATS and brings it
 // back: a WebSocket client that stayed connected through the outage would
 // never hear of the events it missed, so when NATS is back the node closes
