@@ -117,12 +117,7 @@ func TestConversationInTheBrowser(t *testing.T) {
 
 		// The agent answers with an image; the widget shows its thumbnail,
 		// served by the same origin under the pages' content policy.
-		img := filepath.Join(t.TempDir(), "receipt.png")
-		writePNG(t, img, 640, 480)
-		agent.Do(chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{img}))
-		agent.WaitText("#chosen-files", "receipt.png")
-		agent.Click("#send", "Send")
-		contact.Wait("the agent's image to load", `() => { const i = document.querySelector('.msg:not(.mine) .attachment-image img'); return !!i && i.complete && i.naturalWidth > 0 }`)
+		sendImage(t, agent, contact, "receipt.png", 640, 480)
 		agent.Wait("the agent's own image to load", `() => { const i = document.querySelector('#messages .attachment-image img'); return !!i && i.complete && i.naturalWidth > 0 }`)
 	}
 
@@ -479,6 +474,18 @@ func startConversation(t *testing.T, base, name, first string) string {
 		t.Fatal(err)
 	}
 	return out.Payload.ContactInbox.PubsubToken
+}
+
+// sendImage has the agent send a w×h PNG image named name in the open
+// conversation and waits until the contact's widget has loaded it.
+func sendImage(t *testing.T, agent, contact *Page, name string, w, h int) {
+	t.Helper()
+	img := filepath.Join(t.TempDir(), name)
+	writePNG(t, img, w, h)
+	agent.Do(chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{img}))
+	agent.WaitText("#chosen-files", name)
+	agent.Click("#send", "Send")
+	contact.Wait("the agent's image to load", `() => { const i = document.querySelector('.msg:not(.mine) .attachment-image img'); return !!i && i.complete && i.naturalWidth > 0 }`)
 }
 
 // writePNG writes a w×h PNG image to path.

@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -57,12 +56,7 @@ func TestPagesBelowAProxyPath(t *testing.T) {
 	agent.Click(".conv-item", "Taras")
 	agent.WaitText("#messages .msg", "Hello from below a path")
 
-	img := filepath.Join(t.TempDir(), "map.png")
-	writePNG(t, img, 320, 240)
-	agent.Do(chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{img}))
-	agent.WaitText("#chosen-files", "map.png")
-	agent.Click("#send", "Send")
-	contact.Wait("the agent's image to load", `() => { const i = document.querySelector('.msg:not(.mine) .attachment-image img'); return !!i && i.complete && i.naturalWidth > 0 }`)
+	sendImage(t, agent, contact, "map.png", 320, 240)
 
 	for _, p := range []*Page{agent, contact} {
 		p.CheckSameOrigin(proxy.URL)
