@@ -71,6 +71,9 @@ func (b *bench) latency(ctx context.Context) error {
 		}
 		res.serverCores, res.toolCores = after.since(before)
 		fmt.Println(res)
+		if b.cfg.Timeline > 0 {
+			printTimeline(timeline(res.samples, res.start, b.cfg.Timeline))
+		}
 		return res, nil
 	}
 	if _, err := run(b.cfg.Rate, b.cfg.Duration); err != nil {
@@ -100,9 +103,15 @@ func (b *bench) latency(ctx context.Context) error {
 
 // recorder matches sent messages (by echo_id) with their message.created frames.
 type recorder struct {
-	mu        sync.Mutex
-	sent      map[string]time.Time
-	latencies []time.Duration
+	mu      sync.Mutex
+	sent    map[string]time.Time
+	samples []sample
+}
+
+// sample is one message that arrived: when it was sent, and its latency.
+type sample struct {
+	sent    time.Time
+	latency time.Duration
 }
 
 func (r *recorder) read(ctx context.Context, c *websocket.Conn) {
@@ -134,7 +143,7 @@ func (r *recorder) read(ctx context.Context, c *websocket.Conn) {
 		r.mu.Lock()
 		if t0, ok := r.sent[string(echo)]; ok {
 			delete(r.sent, string(echo))
-			r.latencies = append(r.latencies, now.Sub(t0))
+			r.samples = append(r.samples, sample{sent: t0, latency: now.Sub(t0)})
 		}
 		r.mu.Unlock()
 	}
@@ -183,6 +192,8 @@ type result struct {
 	p50, p90, p99, max     time.Duration
 	errors, lost, count    int
 	serverCores, toolCores float64 // CPU used over the step, in cores
+	start                  time.Time
+	samples                []sample // the messages that arrived, in arrival order
 }
 
 func (r result) String() string {
@@ -223,7 +234,7 @@ var echoSeq atomic.Int64
 // latency distribution of those that arrived.
 func (b *bench) load(ctx context.Context, rec *recorder, senders []*sender, tokens []string, rate int, d time.Duration) (result, error) {
 	rec.mu.Lock()
-	rec.latencies = rec.latencies[:0]
+	rec.samples = nil
 	clear(rec.sent)
 	rec.mu.Unlock()
 	total := int(float64(rate) * d.Seconds())
@@ -275,14 +286,63 @@ func (b *bench) load(ctx context.Context, rec *recorder, senders []*sender, toke
 		time.Sleep(10 * time.Millisecond)
 	}
 	rec.mu.Lock()
-	lat := slices.Clone(rec.latencies)
+	samples := rec.samples
+	rec.samples = nil
 	lost := len(rec.sent)
 	rec.mu.Unlock()
-	slices.Sort(lat)
-	res := result{rate: rate, achieved: float64(total) / elapsed.Seconds(), errors: int(errs.Load()), lost: lost, count: len(lat)}
-	if len(lat) > 0 {
-		pick := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
-		res.p50, res.p90, res.p99, res.max = pick(0.50), pick(0.90), pick(0.99), lat[len(lat)-1]
-	}
+	res := result{rate: rate, achieved: float64(total) / elapsed.Seconds(), errors: int(errs.Load()), lost: lost,
+		count: len(samples), start: start, samples: samples}
+	q := quantiles(samples)
+	res.p50, res.p90, res.p99, res.max = q.p50, q.p90, q.p99, q.max
 	return res, nil
+}
+
+// latencyQuantiles summarizes the latencies of some samples.
+type latencyQuantiles struct{ p50, p90, p99, max time.Duration }
+
+func quantiles(samples []sample) latencyQuantiles {
+	if len(samples) == 0 {
+		return latencyQuantiles{}
+	}
+	lat := make([]time.Duration, len(samples))
+	for i, s := range samples {
+		lat[i] = s.latency
+	}
+	slices.Sort(lat)
+	pick := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
+	return latencyQuantiles{pick(0.50), pick(0.90), pick(0.99), lat[len(lat)-1]}
+}
+
+// window is the messages of a step sent in one span of --timeline.
+type window struct {
+	at    time.Duration // the span's start, from the step's
+	count int
+	latencyQuantiles
+}
+
+// timeline splits a step's samples by when they were sent, into spans of
+// width from start, and summarizes each: it shows whether a step's tail is
+// a few stalls (a few windows with a high max) or spread over the step.
+func timeline(samples []sample, start time.Time, width time.Duration) []window {
+	var byWindow [][]sample
+	for _, s := range samples {
+		i := int(max(s.sent.Sub(start), 0) / width)
+		for len(byWindow) <= i {
+			byWindow = append(byWindow, nil)
+		}
+		byWindow[i] = append(byWindow[i], s)
+	}
+	out := make([]window, len(byWindow))
+	for i, list := range byWindow {
+		out[i] = window{at: time.Duration(i) * width, count: len(list), latencyQuantiles: quantiles(list)}
+	}
+	return out
+}
+
+func printTimeline(windows []window) {
+	fmt.Printf("%10s %8s %9s %9s %9s\n", "sent at", "count", "p50", "p99", "max")
+	for _, w := range windows {
+		fmt.Printf("%10v %8d %9v %9v %9v\n", w.at, w.count, w.p50.Round(10*time.Microsecond),
+			w.p99.Round(10*time.Microsecond), w.max.Round(10*time.Microsecond))
+	}
 }

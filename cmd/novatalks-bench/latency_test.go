@@ -68,3 +68,35 @@ func TestCPUReadingSince(t *testing.T) {
 		t.Errorf("since = %v server, %v tool cores; want 1.2, 0.4", server, tool)
 	}
 }
+
+func TestTimeline(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	at := func(ms int, latency time.Duration) sample {
+		return sample{sent: t0.Add(time.Duration(ms) * time.Millisecond), latency: latency}
+	}
+	samples := []sample{
+		at(-1, time.Millisecond), // sent a moment before the step's clock started
+		at(100, 2*time.Millisecond),
+		at(999, 3*time.Millisecond),
+		// nothing sent in the second window
+		at(2500, 40*time.Millisecond),
+		at(2600, 4*time.Millisecond),
+	}
+	got := timeline(samples, t0, time.Second)
+	want := []window{
+		{at: 0, count: 3, latencyQuantiles: latencyQuantiles{p50: 2 * time.Millisecond, p90: 3 * time.Millisecond, p99: 3 * time.Millisecond, max: 3 * time.Millisecond}},
+		{at: time.Second},
+		{at: 2 * time.Second, count: 2, latencyQuantiles: latencyQuantiles{p50: 40 * time.Millisecond, p90: 40 * time.Millisecond, p99: 40 * time.Millisecond, max: 40 * time.Millisecond}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("timeline = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("window %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if q := quantiles(samples); q.max != 40*time.Millisecond || q.p50 != 3*time.Millisecond {
+		t.Errorf("quantiles of the step = %+v", q)
+	}
+}

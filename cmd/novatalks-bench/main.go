@@ -50,6 +50,7 @@ type config struct {
 	SkipLatency    bool
 	Senders        int
 	CPUProfile     string
+	Timeline       time.Duration
 }
 
 func main() {
@@ -79,6 +80,7 @@ func main() {
 	// their own schedule would not.
 	flag.IntVar(&cfg.Senders, "senders", 1024, "concurrent HTTP senders in the latency phase")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write the tool's own CPU profile to this file")
+	flag.DurationVar(&cfg.Timeline, "timeline", 0, "after each measured step, print its latencies by when the messages were sent, in windows this long (0: off)")
 	flag.Parse()
 	for _, s := range strings.Split(conns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
