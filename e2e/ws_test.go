@@ -510,3 +510,41 @@ func expectGoroutinesBack(t *testing.T, before int) {
 		t.Fatalf("%d goroutines after shutdown, %d before:\n%s", n, before, buf)
 	}
 }
+
+// TestWebSocketConnectionBound: a node holds at most MaxConnections
+// sockets. One more upgrade is refused with 503 and Retry-After before it
+// becomes a WebSocket (the node keeps its open files for its API), and is
+// taken again once a socket has closed.
+func TestWebSocketConnectionBound(t *testing.T) {
+	srv := MustStartServerWith(t, func(cfg *app.Config) { cfg.Gateway.MaxConnections = 2 })
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
+	dial := func() (*websocket.Conn, *http.Response, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return websocket.Dial(ctx, url, nil)
+	}
+	first := srv.DialWS(t)
+	srv.DialWS(t)
+	if conn, resp, err := dial(); err == nil {
+		conn.CloseNow()
+		t.Fatal("a third socket was accepted over a bound of 2")
+	} else if resp == nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("the third upgrade: %v, response %+v; want 503 with Retry-After", err, resp)
+	}
+	// The API still answers while the gateway is full.
+	srv.StartConversation(t, map[string]any{"name": "while full"})
+
+	first.conn.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.App.Gateway.Connections() > 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the gateway still counts %d sockets after one closed", srv.App.Gateway.Connections())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	conn, _, err := dial()
+	if err != nil {
+		t.Fatalf("an upgrade after a socket closed: %v", err)
+	}
+	conn.CloseNow()
+}

@@ -50,6 +50,13 @@ type GatewayConfig struct {
 	// SocketWriteBuffer, when set, is the kernel send buffer of each socket
 	// (SO_SNDBUF); tests set it small to reach the queue bound quickly.
 	SocketWriteBuffer int
+	// MaxConnections bounds the WebSockets the gateway holds at once: an
+	// upgrade beyond it is refused with 503 Service Unavailable and
+	// Retry-After, so that a flood of sockets leaves the node the open files
+	// its API, database and attachments need instead of exhausting them.
+	// Upgrades in flight at the same moment may pass it by a few. Zero: no
+	// bound.
+	MaxConnections int
 	// ResyncRate is how many connections per second Resync closes (2,000),
 	// so that the clients of a busy node do not all reconnect and catch up
 	// in the same moment.
@@ -259,6 +266,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	if g.full() {
+		g.metrics.refused.Inc()
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "too many WebSocket connections on this node; retry later", http.StatusServiceUnavailable)
+		return
+	}
 	conn, err := g.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		g.logger.Debug("websocket upgrade failed", "err", err)
@@ -269,6 +282,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_ = nc.SetWriteBuffer(g.cfg.SocketWriteBuffer)
 		}
 	}
+}
+
+// full reports whether the gateway holds MaxConnections sockets. Every
+// upgraded socket has its record from the upgrade (OnOpen) until it closes.
+func (g *Gateway) full() bool {
+	if g.cfg.MaxConnections <= 0 {
+		return false
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return len(g.clients) >= g.cfg.MaxConnections
 }
 
 // clientOf returns the record of conn, creating it on first use.
@@ -530,23 +554,33 @@ func (g *Gateway) dispatch(e *novatalks.Event) {
 }
 
 func (g *Gateway) onClose(conn *websocket.Conn, err error) {
-	g.mu.Lock()
-	c := g.clients[conn]
-	if c != nil {
-		delete(g.clients, conn)
-		g.metrics.connections.Dec()
-		c.mu.Lock()
-		for i := range c.subs {
-			ix, key := g.indexOf(&c.subs[i])
-			ix.remove(key, c)
-			g.metrics.subscriptions.Dec()
-		}
-		c.mu.Unlock()
-	}
-	g.mu.Unlock()
+	g.remove(conn)
 	if errors.Is(err, nbio.ErrOverflow) {
 		g.metrics.slowConsumers.Inc()
 		g.logger.Info("websocket client disconnected: too slow to read its events")
+	}
+}
+
+// remove drops the record of conn and its subscriptions; a second call does
+// nothing. nbio's close handler calls it, and so does the sweeper for the
+// sockets it closes: a socket that closed while its upgrade was finishing
+// can get its record (OnOpen) after its close handler ran, and would
+// otherwise keep it, counted among the connections, for good.
+func (g *Gateway) remove(conn *websocket.Conn) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c := g.clients[conn]
+	if c == nil {
+		return
+	}
+	delete(g.clients, conn)
+	g.metrics.connections.Dec()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.subs {
+		ix, key := g.indexOf(&c.subs[i])
+		ix.remove(key, c)
+		g.metrics.subscriptions.Dec()
 	}
 }
 
@@ -589,6 +623,7 @@ func (g *Gateway) sweep() {
 		for _, x := range toClose {
 			g.metrics.timeouts.WithLabelValues(x.reason).Inc()
 			x.c.close(x.code, x.reason)
+			g.remove(x.c.conn)
 		}
 	}
 }
@@ -688,7 +723,7 @@ type gatewayMetrics struct {
 	connections, subscriptions                     prometheus.Gauge
 	events, timeouts                               *prometheus.CounterVec
 	rejected, errors, slowConsumers, typingDropped prometheus.Counter
-	resyncs                                        prometheus.Counter
+	resyncs, refused                               prometheus.Counter
 	// eventCounters holds the events counter of each type seen, so that
 	// counting an event does not hash its label; only the dispatcher uses it.
 	eventCounters map[novatalks.EventType]prometheus.Counter
@@ -718,10 +753,11 @@ func newGatewayMetrics(reg prometheus.Registerer) *gatewayMetrics {
 		slowConsumers: prometheus.NewCounter(prometheus.CounterOpts(opts("slow_consumer_disconnects_total", "Connections closed because they fell too far behind."))),
 		typingDropped: prometheus.NewCounter(prometheus.CounterOpts(opts("typing_throttled_total", "Typing frames dropped by the per-client throttle."))),
 		resyncs:       prometheus.NewCounter(prometheus.CounterOpts(opts("resync_disconnects_total", "Connections closed so that their clients catch up after the broker lost events."))),
+		refused:       prometheus.NewCounter(prometheus.CounterOpts(opts("refused_total", "Upgrades refused because the node held its most WebSocket connections."))),
 		eventCounters: map[novatalks.EventType]prometheus.Counter{},
 	}
 	if reg != nil {
-		reg.MustRegister(m.connections, m.subscriptions, m.events, m.timeouts, m.rejected, m.errors, m.slowConsumers, m.typingDropped, m.resyncs)
+		reg.MustRegister(m.connections, m.subscriptions, m.events, m.timeouts, m.rejected, m.errors, m.slowConsumers, m.typingDropped, m.resyncs, m.refused)
 	}
 	return m
 }

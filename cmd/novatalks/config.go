@@ -35,6 +35,8 @@ type serveConfig struct {
 	// DatabaseMaxConns bounds its connection pool.
 	DatabaseURL      string
 	DatabaseMaxConns int
+	// WSMaxConnections bounds the node's WebSockets (0: no bound).
+	WSMaxConnections int
 }
 
 // envOr returns the environment variable name, or fallback when it is unset
@@ -60,6 +62,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.PublicURL, "public-url", env("NOVATALKS_PUBLIC_URL", ""), "absolute URL clients reach the server at; default http://<addr> (NOVATALKS_PUBLIC_URL)")
 	origins := env("NOVATALKS_CORS_ORIGINS", "")
 	fs.StringVar(&origins, "cors-origins", origins, "comma-separated origins whose web pages may call the SDK API, e.g. https://app.example.com,https://*.example.com, or * for any; empty allows only the server's own (NOVATALKS_CORS_ORIGINS)")
+	wsMax := env("NOVATALKS_WS_MAX_CONNECTIONS", "auto")
+	fs.StringVar(&wsMax, "ws-max-connections", wsMax, "most WebSockets this node holds; more are refused with 503 (auto: the open-files limit less a twentieth, at least 1,024, for everything else; 0: no bound) (NOVATALKS_WS_MAX_CONNECTIONS)")
 	fs.StringVar(&cfg.NATSURL, "nats-url", env("NOVATALKS_NATS_URL", ""), "NATS server to share events with other nodes, e.g. nats://127.0.0.1:4222; empty keeps them in this process (NOVATALKS_NATS_URL)")
 	fs.StringVar(&level, "log-level", env("NOVATALKS_LOG_LEVEL", "info"), "debug, info, warn or error (NOVATALKS_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("NOVATALKS_LOG_FORMAT", "text"), "text or json (NOVATALKS_LOG_FORMAT)")
@@ -78,6 +82,11 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	if cfg.DatabaseURL != "" && !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
 		return nil, fmt.Errorf("--database-url must be a postgres:// URL")
+	}
+	if wsMax == "auto" {
+		cfg.WSMaxConnections = wsConnectionBound(openFilesLimit())
+	} else if cfg.WSMaxConnections, err = strconv.Atoi(wsMax); err != nil || cfg.WSMaxConnections < 0 {
+		return nil, fmt.Errorf("--ws-max-connections must be auto, 0 or a positive number, not %q", wsMax)
 	}
 	if cfg.DenyPrivateWebhooks, err = strconv.ParseBool(deny); err != nil {
 		return nil, fmt.Errorf("--deny-private-webhooks must be true or false, not %q", deny)
@@ -111,6 +120,19 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	return &cfg, nil
+}
+
+// wsConnectionBound is the default bound on a node's WebSockets, each of
+// which holds an open file: the open-files limit less what the rest of the
+// server needs (API connections, the database, attachments being written),
+// a twentieth of the limit but at least 1,024 files, or half of a limit
+// under 2,048. It is 0 (no bound) when the limit is unknown or unlimited.
+func wsConnectionBound(openFiles uint64) int {
+	if openFiles == 0 || openFiles > 1<<31 {
+		return 0
+	}
+	reserve := max(min(1024, openFiles/2), openFiles/20)
+	return int(openFiles - reserve)
 }
 
 // parseOrigins splits the comma-separated list of --cors-origins and checks

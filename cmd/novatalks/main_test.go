@@ -162,6 +162,15 @@ func TestParseServeConfig(t *testing.T) {
 	if cfg.CORSOrigins != nil {
 		t.Errorf("CORS origins by default: %q", cfg.CORSOrigins)
 	}
+	if want := wsConnectionBound(openFilesLimit()); cfg.WSMaxConnections != want {
+		t.Errorf("WebSocket bound by default: %d, want %d (from the open-files limit)", cfg.WSMaxConnections, want)
+	}
+	for value, want := range map[string]int{"500": 500, "0": 0} {
+		cfg, err = parseServeConfig([]string{"--ws-max-connections", value}, func(string) string { return "" }, io.Discard)
+		if err != nil || cfg.WSMaxConnections != want {
+			t.Errorf("--ws-max-connections %s: %d, %v", value, cfg.WSMaxConnections, err)
+		}
+	}
 	env = map[string]string{"NOVATALKS_CORS_ORIGINS": "https://app.example.com, http://localhost:3000,https://*.example.org"}
 	cfg, err = parseServeConfig(nil, func(k string) string { return env[k] }, io.Discard)
 	if want := []string{"https://app.example.com", "http://localhost:3000", "https://*.example.org"}; err != nil || !slices.Equal(cfg.CORSOrigins, want) {
@@ -170,9 +179,28 @@ func TestParseServeConfig(t *testing.T) {
 	for _, args := range [][]string{{"--public-url", "ftp://x"}, {"--log-level", "loud"}, {"--log-format", "xml"}, {"extra"},
 		{"--deny-private-webhooks", "maybe"}, {"--delivery-timeout", "0s"}, {"--delivery-retry-for", "soon"},
 		{"--cors-origins", "app.example.com"}, {"--cors-origins", "https://app.example.com/"}, {"--cors-origins", "https://a.example.com,ftp://b"},
-		{"--cors-origins", "https://*.*.example.com"}} {
+		{"--cors-origins", "https://*.*.example.com"}, {"--ws-max-connections", "-1"}, {"--ws-max-connections", "many"}} {
 		if _, err := parseServeConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", args)
+		}
+	}
+}
+
+func TestWSConnectionBound(t *testing.T) {
+	for _, tc := range []struct {
+		openFiles uint64
+		want      int
+	}{
+		{0, 0},            // unknown: no bound
+		{1 << 40, 0},      // unlimited in practice
+		{1024, 512},       // half kept for the rest of the server
+		{4096, 3072},      // 1,024 kept
+		{20000, 18976},    // 1,024 kept (this workplace's machines)
+		{262144, 249037},  // a twentieth kept (deploy/novatalks.service)
+		{1048576, 996148}, // a twentieth kept
+	} {
+		if got := wsConnectionBound(tc.openFiles); got != tc.want {
+			t.Errorf("wsConnectionBound(%d) = %d, want %d", tc.openFiles, got, tc.want)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/novatalks/novatalks"
 	"github.com/novatalks/novatalks/delivery"
+	"github.com/novatalks/novatalks/httpapi"
 	"github.com/novatalks/novatalks/internal/app"
 )
 
@@ -25,7 +26,8 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		AdminToken: cfg.AdminToken, Logger: logger,
 		DatabaseURL: cfg.DatabaseURL, DatabaseMaxConns: cfg.DatabaseMaxConns,
 		NATSURL: cfg.NATSURL, DenyPrivateWebhooks: cfg.DenyPrivateWebhooks,
-		Delivery: delivery.Config{Timeout: cfg.DeliveryTimeout, RetryFor: cfg.DeliveryRetryFor}})
+		Delivery: delivery.Config{Timeout: cfg.DeliveryTimeout, RetryFor: cfg.DeliveryRetryFor},
+		Gateway:  httpapi.GatewayConfig{MaxConnections: cfg.WSMaxConnections}})
 	if err != nil {
 		return err
 	}
@@ -44,7 +46,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		a.Close()
 		return err
 	}
-	logger.Info("novatalks listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "data", cfg.DataDir, "version", version)
+	logger.Info("novatalks listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "data", cfg.DataDir, "ws_max_connections", cfg.WSMaxConnections, "version", version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
