@@ -343,8 +343,9 @@ func pushEvent(e *Event) string {
 }
 
 func (o *outbox) add(e *Event) error {
-	if e.Type == EventReceiversChanged {
-		return nil // for the nodes' caches, not for receivers
+	push, hook, bot := pushEvent(e), webhookEvent(e), botEvent(e)
+	if push == "" && hook == "" && bot == "" {
+		return nil // no receiver takes it (account.receivers_changed, push tokens)
 	}
 	t, err := o.s.targets.get(o.ctx, o.tx, e.AccountID, o.now)
 	if err != nil || !t.listening {
@@ -352,30 +353,30 @@ func (o *outbox) add(e *Event) error {
 	}
 	o.bodies = nil // bodies are shared by the receivers of one event only
 	it := t.inboxes[e.InboxID]
-	if name := pushEvent(e); name != "" && it.push != nil {
+	if push != "" && it.push != nil {
 		tokens, err := o.pushTokens(e.ConversationID)
 		if err != nil {
 			return err
 		}
 		if len(tokens) > 0 {
-			in := RenderInput{Kind: DeliveryPush, Name: name, Event: e, Account: t.account,
+			in := RenderInput{Kind: DeliveryPush, Name: push, Event: e, Account: t.account,
 				PushTokens: tokens, AdditionalParams: it.push.AdditionalParams}
 			if err := o.deliver(in, e.InboxID, it.push.URL); err != nil {
 				return err
 			}
 		}
 	}
-	if name := webhookEvent(e); name != "" {
+	if hook != "" {
 		for _, w := range t.webhooks {
-			if w.Subscribes(name) {
-				if err := o.deliver(RenderInput{Kind: DeliveryWebhook, Name: name, Event: e, Account: t.account}, w.ID, w.URL); err != nil {
+			if w.Subscribes(hook) {
+				if err := o.deliver(RenderInput{Kind: DeliveryWebhook, Name: hook, Event: e, Account: t.account}, w.ID, w.URL); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	if name := botEvent(e); name != "" && it.bot != nil {
-		return o.deliver(RenderInput{Kind: DeliveryAgentBot, Name: name, Event: e, Account: t.account}, it.bot.ID, it.bot.OutgoingURL)
+	if bot != "" && it.bot != nil {
+		return o.deliver(RenderInput{Kind: DeliveryAgentBot, Name: bot, Event: e, Account: t.account}, it.bot.ID, it.bot.OutgoingURL)
 	}
 	return nil
 }

@@ -287,12 +287,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // full reports whether the gateway holds MaxConnections sockets. Every
 // upgraded socket has its record from the upgrade (OnOpen) until it closes.
 func (g *Gateway) full() bool {
-	if g.cfg.MaxConnections <= 0 {
-		return false
-	}
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	return len(g.clients) >= g.cfg.MaxConnections
+	return g.cfg.MaxConnections > 0 && g.Connections() >= g.cfg.MaxConnections
 }
 
 // clientOf returns the record of conn, creating it on first use.
